@@ -1,0 +1,107 @@
+"""The aiohttp application: API routes, the admin API and the recording middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import json
+import re
+
+from aiohttp import web
+
+from . import admin
+from .faults import DISTURBANCES, disturb
+from .tesla import api as tesla_api
+from .world import World
+
+REALTO_PREFIX = "/api/v1/"
+_VEHICLE_IN_PATH = re.compile(r"/(?:vehicles|entities)/([^/]+)")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _api_of(path: str) -> str:
+    if path.startswith("/sim/"):
+        return "admin"
+    return "realto" if path.startswith(REALTO_PREFIX) else "tesla"
+
+
+def _category_of(api: str, path: str) -> str:
+    if api == "realto":
+        from .realto.api import category_of
+
+        return category_of(path)
+    return tesla_api.category_of(tesla_api.strip_region(path)[1])
+
+
+@web.middleware
+async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bring the world up to the clock, apply faults, and log the request."""
+    world = request.app[tesla_api.WORLD]
+    path = request.path
+    api = _api_of(path)
+    if api == "admin":
+        return await handler(request)
+    world.sync()
+    body: object = None
+    if request.can_read_body:
+        raw = await request.read()
+        if request.content_type in ("application/json", "text/json") or raw[:1] in (b"{", b"["):
+            try:
+                body = json.loads(raw)
+                request["json_body"] = body
+            except ValueError:
+                body = raw.decode(errors="replace")
+                request["json_error"] = True
+        else:
+            body = raw.decode(errors="replace")
+    category = _category_of(api, path)
+    match = _VEHICLE_IN_PATH.search(path)
+    path_vehicle = match.group(1) if match else None
+    fault = world.faults.take(api, request.method, path, category, path_vehicle)
+    response: web.StreamResponse
+    try:
+        if fault is not None and fault.kind not in DISTURBANCES:
+            response = fault.response(tesla_api.base_url_for(request, "eu"))
+        else:
+            if fault is not None:
+                await disturb(fault, request)
+            response = await handler(request)
+    except web.HTTPException as exc:
+        _record(world, request, api, category, path_vehicle, body, exc.status)
+        raise
+    _record(world, request, api, category, path_vehicle, body, response.status)
+    return response
+
+
+def _record(
+    world: World,
+    request: web.Request,
+    api: str,
+    category: str,
+    path_vehicle: str | None,
+    body: object,
+    status: int,
+) -> None:
+    vin = request.get("vin")
+    if vin is None and path_vehicle is not None and path_vehicle in world.vehicles:
+        vin = path_vehicle
+    world.recorder.record(
+        t=world.now(),
+        api=api,
+        method=request.method,
+        path=request.path,
+        query=dict(request.query),
+        body=body,
+        status=status,
+        category=category,
+        vin=vin,
+    )
+
+
+def create_app(world: World, mode: str = "fleet") -> web.Application:
+    """An application serving ``world``; ``mode`` is ``fleet`` or ``proxy``."""
+    app = web.Application(middlewares=[simulate])
+    app[tesla_api.WORLD] = world
+    app[tesla_api.MODE] = mode
+    tesla_api.add_routes(app, world, mode)
+    admin.add_routes(app, world)
+    return app

@@ -1,0 +1,118 @@
+"""Everything the simulator knows: accounts, cars, tokens, the clock, faults and the log.
+
+A world is built from a scenario (``scenario.py``); the HTTP layers only read and change
+it.  ``sync()`` brings every car up to the clock, applying the scenario's timeline
+(plugging in, driving...) in order on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import heapq
+from typing import Any
+
+from .clock import Clock
+from .faults import FaultSet
+from .recorder import Recorder
+from .tesla.accounts import Account, TokenStore
+from .tesla.vehicle import SimVehicle
+
+
+@dataclass(order=True)
+class TimelineEvent:
+    """Something that happens to a car at a given time (from a scenario file)."""
+
+    at: float
+    seq: int
+    vin: str = field(compare=False)
+    action: str = field(compare=False)
+    params: dict[str, Any] = field(compare=False, default_factory=dict)
+
+
+ACTIONS = ("plug_in", "unplug", "drive", "state", "pilot_current", "battery_level")
+
+
+def apply_action(vehicle: SimVehicle, action: str, params: dict[str, Any]) -> None:
+    """Apply an outside event to a car (timeline and admin API share this)."""
+    if action == "plug_in":
+        vehicle.plug_in()
+    elif action == "unplug":
+        vehicle.unplug()
+    elif action == "drive":
+        vehicle.start_drive(float(params.get("minutes", 30)), float(params.get("miles", 10)))
+    elif action == "state":
+        vehicle.set_state(str(params["state"]))
+    elif action == "pilot_current":
+        vehicle.set_pilot_current(int(params["amps"]))
+    elif action == "battery_level":
+        vehicle.battery_level = float(params["level"])
+        vehicle._settle()  # noqa: SLF001 - the world is the car's owner
+    else:
+        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+
+
+class World:
+    """The simulated state of both platforms."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.accounts: dict[str, Account] = {}
+        self.vehicles: dict[str, SimVehicle] = {}
+        self.tokens = TokenStore()
+        self.recorder = Recorder()
+        self.faults = FaultSet()
+        self.timeline: list[TimelineEvent] = []
+        self._timeline_seq = 0
+        self.realto: Any = None  # the re.alto platform, when a scenario has one
+
+    # ------------------------------------------------------------------ setup
+    def add_account(self, account: Account) -> None:
+        self.accounts[account.account_id] = account
+
+    def add_vehicle(self, account: Account, vehicle: SimVehicle) -> None:
+        self.vehicles[vehicle.vin] = vehicle
+        account.vins.append(vehicle.vin)
+
+    def schedule(self, at: float, vin: str, action: str, params: dict[str, Any] | None = None) -> None:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        self._timeline_seq += 1
+        heapq.heappush(self.timeline, TimelineEvent(at, self._timeline_seq, vin, action, params or {}))
+
+    # ------------------------------------------------------------------- time
+    def now(self) -> float:
+        return self.clock.now()
+
+    def sync(self) -> float:
+        """Advance every car to the clock, applying due timeline events in order."""
+        now = self.clock.now()
+        while self.timeline and self.timeline[0].at <= now:
+            event = heapq.heappop(self.timeline)
+            self._advance_all(event.at)
+            vehicle = self.vehicles.get(event.vin)
+            if vehicle is not None:
+                apply_action(vehicle, event.action, event.params)
+        self._advance_all(now)
+        if self.realto is not None:
+            self.realto.sync(now)
+        return now
+
+    def _advance_all(self, t: float) -> None:
+        for vehicle in self.vehicles.values():
+            if vehicle.t < t:
+                vehicle.advance(t)
+
+    # ---------------------------------------------------------------- lookups
+    def vehicle_for(self, account: Account, vehicle_id: str) -> SimVehicle | None:
+        """Find a car of ``account`` by VIN, numeric id or id_s, as the Fleet API does."""
+        for vin in account.vins:
+            vehicle = self.vehicles[vin]
+            if vehicle_id in (vin, str(vehicle.vehicle_id)):
+                return vehicle
+        return None
+
+    def account_of(self, vin: str) -> Account | None:
+        for account in self.accounts.values():
+            if vin in account.vins:
+                return account
+        return None
