@@ -1,0 +1,1 @@
+"""EV Charge Control: control how an electric car charges, from Home Assistant."""

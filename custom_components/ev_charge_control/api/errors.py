@@ -1,0 +1,131 @@
+"""The error taxonomy shared by every vehicle API client in this package.
+
+Every failure a client reports is an ``ApiError``; nothing leaks as a bare aiohttp or
+JSON exception.  The classes say what the caller can do about it (authenticate again,
+wait, wake the car, tell the user), not which HTTP status carried it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class ApiError(Exception):
+    """Base class of every error raised by the API clients."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class InvalidArgument(ApiError, ValueError):
+    """An argument is out of range or of the wrong type; nothing was sent."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+# --------------------------------------------------------------------------- auth
+class AuthenticationError(ApiError):
+    """The credentials were not accepted."""
+
+
+class InvalidToken(AuthenticationError):
+    """The access token is not valid (revoked, malformed, or for another account)."""
+
+
+class TokenExpired(AuthenticationError):
+    """The access token has expired; a refresh should fix it."""
+
+
+class LoginRequired(AuthenticationError):
+    """The refresh token was rejected (already used, or the password changed): reauthenticate."""
+
+
+class MissingScope(ApiError):
+    """The token lacks a scope the request needs."""
+
+
+class SigningRequired(ApiError):
+    """The car only accepts signed commands (Tesla Vehicle Command Protocol)."""
+
+
+class BillingLimitReached(ApiError):
+    """The account's billing limit is reached or the application is disabled."""
+
+
+class Forbidden(ApiError):
+    """Any other refusal on authorisation grounds."""
+
+
+# ----------------------------------------------------------------------- request
+class BadRequest(ApiError):
+    """The API refused the request's shape or parameters (HTTP 400)."""
+
+
+class NotFound(ApiError):
+    """The vehicle or resource does not exist for this account."""
+
+
+class VehicleUnavailable(ApiError):
+    """The car is asleep or offline (Tesla HTTP 408); wake it before a command."""
+
+
+class WakeTimeout(VehicleUnavailable):
+    """The car did not come online within the allowed time after a wake request."""
+
+
+class WrongRegion(ApiError):
+    """The account lives in another region; ``base_url`` is where to go instead."""
+
+    def __init__(self, message: str, *, base_url: str | None, status: int | None = 421) -> None:
+        super().__init__(message, status=status)
+        self.base_url = base_url
+
+
+class RateLimited(ApiError):
+    """Too many requests; ``retry_after`` seconds to wait, when the API said so."""
+
+    def __init__(self, message: str, *, retry_after: float | None, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """The API failed on its side (HTTP 5xx); safe to retry later."""
+
+
+class CommunicationError(ApiError):
+    """The request did not get an HTTP answer."""
+
+
+class RequestTimeout(CommunicationError):
+    """No answer within the client's timeout."""
+
+
+class ConnectionFailed(CommunicationError):
+    """The connection could not be made or was dropped."""
+
+
+class MalformedResponse(ApiError):
+    """The answer was not the JSON the API documents."""
+
+
+# ----------------------------------------------------------------------- commands
+class CommandRefused(ApiError):
+    """The car (or platform) received the command and said no; ``reason`` says why."""
+
+    def __init__(self, command: str, reason: str) -> None:
+        super().__init__(f"{command} refused: {reason or 'no reason given'}")
+        self.command = command
+        self.reason = reason
+
+
+class CooldownActive(ApiError):
+    """re.alto's per-vehicle command cooldown is running; ``allowed_at`` is when it ends."""
+
+    def __init__(self, message: str, *, allowed_at: datetime | None, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.allowed_at = allowed_at

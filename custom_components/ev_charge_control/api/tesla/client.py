@@ -1,0 +1,446 @@
+"""An asyncio client for Tesla's vehicle API: the Fleet API, the older Owner API, and
+compatible endpoints such as a local ``tesla-http-proxy``, which all share the paths.
+
+The client owns no session and no credentials: it takes an ``aiohttp.ClientSession``
+and an async callable returning the current access token, so whoever embeds it (Home
+Assistant's OAuth2 session, a script) decides how tokens are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from email.utils import parsedate_to_datetime
+import json
+import re
+import ssl
+from time import time
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from ..costs import CostCategory, CostLedger
+from ..errors import (
+    ApiError,
+    BadRequest,
+    BillingLimitReached,
+    CommandRefused,
+    ConnectionFailed,
+    Forbidden,
+    InvalidArgument,
+    InvalidToken,
+    LoginRequired,
+    MalformedResponse,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SigningRequired,
+    TokenExpired,
+    VehicleUnavailable,
+    WakeTimeout,
+    WrongRegion,
+)
+from .const import (
+    ALREADY_DONE,
+    ALREADY_SET,
+    BASE_URL_NA,
+    MAX_CHARGING_AMPS,
+    MINUTES_PER_DAY,
+    REASON_PREFIXES,
+    Endpoint,
+)
+from .models import Account, CommandResult, Region, Vehicle, VehicleData
+
+TokenProvider = Callable[[], Awaitable[str]]
+UnauthorizedHandler = Callable[[str], Awaitable[None]]
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_WAKE_TIMEOUT = 60.0
+# Polling the free state call after a wake: quick at first (cars often wake in ~10 s),
+# then every 5 s; the last delay repeats until the timeout.
+DEFAULT_WAKE_POLL_DELAYS: tuple[float, ...] = (2.0, 3.0, 5.0)
+_REGION_URL = re.compile(r"use base URL: (https?://[^\s,]+)")
+_RETRY_IN = re.compile(r"Retry in (\d+) seconds")
+
+
+def create_ssl_context(ca_file: str) -> ssl.SSLContext:
+    """A TLS context that trusts ``ca_file`` (a local proxy's own CA).
+
+    Reads the file, so call it outside an event loop (an executor).
+    """
+    return ssl.create_default_context(cafile=ca_file)
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(name, f"must be an integer, got {type(value).__name__}")
+    if not low <= value <= high:
+        raise InvalidArgument(name, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _check_minutes(name: str, value: object) -> int:
+    return _check_int(name, value, 0, MINUTES_PER_DAY - 1)
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgument(name, f"must be true or false, got {type(value).__name__}")
+    return value
+
+
+def _strip_reason(reason: str) -> str:
+    for prefix in REASON_PREFIXES:
+        if reason.startswith(prefix):
+            return reason[len(prefix) :]
+    return reason
+
+
+def _retry_after(headers: Mapping[str, str], text: str) -> float | None:
+    """Seconds to wait after a 429, from the header (seconds or a date) or the body."""
+    value = headers.get("Retry-After") or headers.get("RateLimit-Reset")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
+        except (TypeError, ValueError):
+            pass
+    match = _RETRY_IN.search(text)
+    return float(match.group(1)) if match else None
+
+
+def _error_text(body: Any, text: str) -> str:
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, str) and error:
+            description = body.get("error_description")
+            return f"{error}: {description}" if description else error
+        response = body.get("response")
+        if isinstance(response, Mapping) and response.get("reason"):
+            return str(response["reason"])
+    return text.strip()[:200] or "no details"
+
+
+def raise_for_status(status: int, text: str, headers: Mapping[str, str]) -> None:
+    """Map an HTTP error answer to this package's exceptions (the one place that does)."""
+    if status < 400:
+        return
+    try:
+        body: Any = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    message = _error_text(body, text)
+    lowered = message.lower()
+    if status == 400:
+        raise BadRequest(message, status=status)
+    if status == 401:
+        if "login_required" in lowered:
+            raise LoginRequired(message, status=status)
+        if "expired" in lowered:
+            raise TokenExpired(message, status=status)
+        raise InvalidToken(message, status=status)
+    if status == 402:
+        raise BillingLimitReached(message, status=status)
+    if status == 403:
+        if "vehicle command protocol required" in lowered:
+            raise SigningRequired(message, status=status)
+        if "missing scope" in lowered or "invalid_scope" in lowered:
+            raise MissingScope(message, status=status)
+        if "exceeded_limit" in lowered or "account disabled" in lowered:
+            raise BillingLimitReached(message, status=status)
+        raise Forbidden(message, status=status)
+    if status == 404:
+        raise NotFound(message, status=status)
+    if status == 408 or "vehicle unavailable" in lowered:
+        # tesla-http-proxy answers 500 with the same body when the car is asleep.
+        raise VehicleUnavailable(message, status=status)
+    if status == 421:
+        match = _REGION_URL.search(message)
+        alt = headers.get("Alt-Svc", "")
+        base_url = match.group(1) if match else (f"https://{alt.split('=', 1)[1]}" if "=" in alt else None)
+        raise WrongRegion(message, base_url=base_url, status=status)
+    if status == 429:
+        raise RateLimited(message, retry_after=_retry_after(headers, text), status=status)
+    if status >= 500:
+        raise ServerError(message, status=status)
+    raise ApiError(message, status=status)
+
+
+class TeslaClient:
+    """Tesla's vehicle API for one account."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        token_provider: TokenProvider,
+        *,
+        base_url: str = BASE_URL_NA,
+        ssl_context: ssl.SSLContext | None = None,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        on_unauthorized: UnauthorizedHandler | None = None,
+        wake_poll_delays: Sequence[float] = DEFAULT_WAKE_POLL_DELAYS,
+        user_agent: str = "ev-charge-control",
+    ) -> None:
+        """``on_unauthorized`` is awaited with the rejected token before one retry."""
+        self._session = session
+        self._token_provider = token_provider
+        self.base_url = base_url
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._on_unauthorized = on_unauthorized
+        self._wake_poll_delays = tuple(wake_poll_delays) or DEFAULT_WAKE_POLL_DELAYS
+        self._user_agent = user_agent
+        self.costs = CostLedger()
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._base_url = value.rstrip("/")
+
+    # ------------------------------------------------------------------ HTTP
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        category: CostCategory,
+        *,
+        vin: str | None = None,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one request and return the ``response`` member of the answer."""
+        token = await self._token_provider()
+        try:
+            return await self._send(method, path, category, token, vin, params, body)
+        except (TokenExpired, InvalidToken):
+            if self._on_unauthorized is None:
+                raise
+            # One retry with a fresh token; a second 401 is the caller's to handle.
+            await self._on_unauthorized(token)
+            token = await self._token_provider()
+            return await self._send(method, path, category, token, vin, params, body)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        category: CostCategory,
+        token: str,
+        vin: str | None,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> Any:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": self._user_agent,
+        }
+        url = f"{self._base_url}{path}"
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                json=dict(body) if body is not None else ({} if method == "POST" else None),
+                headers=headers,
+                timeout=self._timeout,
+                ssl=self._ssl,
+            ) as response:
+                text = await response.text()
+                status = response.status
+                response_headers = response.headers
+        except TimeoutError as err:
+            self.costs.record(category, billed=False, vehicle=vin)
+            raise RequestTimeout(f"no answer from {self._base_url} in time") from err
+        except aiohttp.ClientError as err:
+            self.costs.record(category, billed=False, vehicle=vin)
+            raise ConnectionFailed(f"cannot reach {self._base_url}: {err}") from err
+        # Tesla bills every answer below 500, errors included.
+        self.costs.record(category, billed=status < 500, vehicle=vin)
+        raise_for_status(status, text, response_headers)
+        try:
+            payload = json.loads(text)
+        except ValueError as err:
+            raise MalformedResponse(f"{path}: the answer is not JSON", status=status) from err
+        if not isinstance(payload, Mapping) or "response" not in payload:
+            raise MalformedResponse(f"{path}: the answer has no 'response'", status=status)
+        return payload["response"]
+
+    @staticmethod
+    def _vehicle_path(vin: str, suffix: str = "") -> str:
+        if not vin:
+            raise InvalidArgument("vin", "must not be empty")
+        return f"/api/1/vehicles/{quote(vin, safe='')}{suffix}"
+
+    # ------------------------------------------------------------ account
+    async def account(self) -> Account:
+        """The account behind the token (needs the ``user_data`` scope)."""
+        data = await self._request("GET", "/api/1/users/me", CostCategory.FREE)
+        if not isinstance(data, Mapping):
+            raise MalformedResponse("users/me: expected an object")
+        return Account.from_dict(data)
+
+    async def region(self) -> Region:
+        """The account's region and the Fleet API base URL that serves it."""
+        data = await self._request("GET", "/api/1/users/region", CostCategory.FREE)
+        if not isinstance(data, Mapping) or not isinstance(data.get("fleet_api_base_url"), str):
+            raise MalformedResponse("users/region: expected a base URL")
+        return Region(region=str(data.get("region", "")), base_url=data["fleet_api_base_url"])
+
+    # ------------------------------------------------------------ vehicles
+    async def list_vehicles(self) -> list[Vehicle]:
+        """Every vehicle on the account (free; does not wake anything)."""
+        vehicles: list[Vehicle] = []
+        page = 1
+        while True:
+            data = await self._request(
+                "GET", "/api/1/vehicles", CostCategory.FREE, params={"page": str(page), "per_page": "100"}
+            )
+            if not isinstance(data, list):
+                raise MalformedResponse("vehicles: expected a list")
+            vehicles.extend(Vehicle.from_dict(item) for item in data if isinstance(item, Mapping))
+            if len(data) < 100:
+                return vehicles
+            page += 1
+
+    async def vehicle(self, vin: str) -> Vehicle:
+        """One vehicle's state: the cheap call to ask before anything that costs."""
+        data = await self._request("GET", self._vehicle_path(vin), CostCategory.FREE, vin=vin)
+        if not isinstance(data, Mapping):
+            raise MalformedResponse("vehicle: expected an object")
+        return Vehicle.from_dict(data)
+
+    async def vehicle_data(
+        self, vin: str, endpoints: Iterable[Endpoint | str] | None = (Endpoint.CHARGE_STATE,)
+    ) -> VehicleData:
+        """Live data from an online car (billed). Raises ``VehicleUnavailable`` if asleep."""
+        params = None
+        if endpoints is not None:
+            names = [str(e) for e in endpoints]
+            for name in names:
+                if name not in Endpoint.__members__.values():
+                    raise InvalidArgument("endpoints", f"unknown endpoint {name!r}")
+            params = {"endpoints": ";".join(names)}
+        data = await self._request(
+            "GET", self._vehicle_path(vin, "/vehicle_data"), CostCategory.DATA, vin=vin, params=params
+        )
+        if not isinstance(data, Mapping):
+            raise MalformedResponse("vehicle_data: expected an object")
+        return VehicleData.from_dict(data)
+
+    async def wake_up(self, vin: str) -> Vehicle:
+        """Ask the car to wake (billed as a wake); it answers before it is online."""
+        data = await self._request("POST", self._vehicle_path(vin, "/wake_up"), CostCategory.WAKE, vin=vin)
+        if not isinstance(data, Mapping):
+            raise MalformedResponse("wake_up: expected an object")
+        return Vehicle.from_dict(data)
+
+    async def wake_and_wait(self, vin: str, *, timeout: float = DEFAULT_WAKE_TIMEOUT) -> Vehicle:
+        """Wake the car and wait until it is online, polling the free state call.
+
+        One wake request only (each costs $0.02); raises ``WakeTimeout`` after
+        ``timeout`` seconds.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        vehicle = await self.wake_up(vin)
+        attempt = 0
+        while not vehicle.is_online:
+            delay = self._wake_poll_delays[min(attempt, len(self._wake_poll_delays) - 1)]
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise WakeTimeout(f"{vin} did not come online within {timeout:.0f} s", status=None)
+            await asyncio.sleep(min(delay, remaining))
+            attempt += 1
+            vehicle = await self.vehicle(vin)
+        return vehicle
+
+    # ------------------------------------------------------------ commands
+    async def _command(self, vin: str, name: str, body: Mapping[str, Any] | None = None) -> CommandResult:
+        data = await self._request(
+            "POST",
+            self._vehicle_path(vin, f"/command/{name}"),
+            CostCategory.COMMAND,
+            vin=vin,
+            body=body or {},
+        )
+        if not isinstance(data, Mapping) or "result" not in data:
+            raise MalformedResponse(f"{name}: expected a command result")
+        reason = _strip_reason(str(data.get("reason") or ""))
+        if data["result"] is True:
+            return CommandResult(name, reason)
+        if reason == ALREADY_SET or reason in ALREADY_DONE.get(name, frozenset()):
+            return CommandResult(name, reason, already=True)
+        raise CommandRefused(name, reason)
+
+    async def charge_port_door_open(self, vin: str) -> CommandResult:
+        """Open the charge port, or unlock the cable when one is plugged in."""
+        return await self._command(vin, "charge_port_door_open")
+
+    async def charge_port_door_close(self, vin: str) -> CommandResult:
+        """Close a motorised charge port."""
+        return await self._command(vin, "charge_port_door_close")
+
+    async def charge_start(self, vin: str) -> CommandResult:
+        return await self._command(vin, "charge_start")
+
+    async def charge_stop(self, vin: str) -> CommandResult:
+        return await self._command(vin, "charge_stop")
+
+    async def charge_standard(self, vin: str) -> CommandResult:
+        """Set the charge limit to the car's standard value (about 90 %)."""
+        return await self._command(vin, "charge_standard")
+
+    async def charge_max_range(self, vin: str) -> CommandResult:
+        """Set the charge limit to 100 %."""
+        return await self._command(vin, "charge_max_range")
+
+    async def set_charge_limit(self, vin: str, percent: int) -> CommandResult:
+        """Set the charge limit; the car clamps it to its own minimum and maximum."""
+        value = _check_int("percent", percent, 0, 100)
+        return await self._command(vin, "set_charge_limit", {"percent": value})
+
+    async def set_charging_amps(self, vin: str, charging_amps: int) -> CommandResult:
+        value = _check_int("charging_amps", charging_amps, 0, MAX_CHARGING_AMPS)
+        return await self._command(vin, "set_charging_amps", {"charging_amps": value})
+
+    async def set_scheduled_charging(self, vin: str, enable: bool, time: int) -> CommandResult:
+        """Start charging at ``time`` minutes after local midnight, or turn that off."""
+        body = {"enable": _check_bool("enable", enable), "time": _check_minutes("time", time)}
+        return await self._command(vin, "set_scheduled_charging", body)
+
+    async def set_scheduled_departure(
+        self,
+        vin: str,
+        *,
+        enable: bool,
+        departure_time: int,
+        preconditioning_enabled: bool = False,
+        preconditioning_weekdays_only: bool = False,
+        off_peak_charging_enabled: bool = False,
+        off_peak_charging_weekdays_only: bool = False,
+        end_off_peak_time: int = 0,
+    ) -> CommandResult:
+        """Set the departure (minutes after local midnight) and what happens before it."""
+        body = {
+            "enable": _check_bool("enable", enable),
+            "departure_time": _check_minutes("departure_time", departure_time),
+            "preconditioning_enabled": _check_bool("preconditioning_enabled", preconditioning_enabled),
+            "preconditioning_weekdays_only": _check_bool(
+                "preconditioning_weekdays_only", preconditioning_weekdays_only
+            ),
+            "off_peak_charging_enabled": _check_bool("off_peak_charging_enabled", off_peak_charging_enabled),
+            "off_peak_charging_weekdays_only": _check_bool(
+                "off_peak_charging_weekdays_only", off_peak_charging_weekdays_only
+            ),
+            "end_off_peak_time": _check_minutes("end_off_peak_time", end_off_peak_time),
+        }
+        return await self._command(vin, "set_scheduled_departure", body)

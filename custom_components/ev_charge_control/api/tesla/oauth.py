@@ -1,0 +1,180 @@
+"""Tesla's OAuth token endpoint, and a token keeper for embedders without their own.
+
+Tesla refresh tokens are single use (since 2024-02-01): a refresh returns a new one
+and the old one answers ``login_required`` ever after.  A new refresh token that is
+not stored before the process stops therefore means signing in again, so
+``TokenManager`` hands every new token set to a persistence callback before it uses
+the new access token, and serialises refreshes so two callers never spend the same
+refresh token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from ..errors import (
+    AuthenticationError,
+    ConnectionFailed,
+    LoginRequired,
+    MalformedResponse,
+    RequestTimeout,
+    ServerError,
+)
+from .const import TOKEN_URL
+
+# Refresh a little before expiry so a request never leaves with a token about to lapse.
+REFRESH_MARGIN = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    """An access token, the refresh token that renews it, and when it expires."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+
+    @classmethod
+    def from_response(cls, data: Mapping[str, Any], now: float) -> TokenSet:
+        try:
+            return cls(
+                access_token=str(data["access_token"]),
+                refresh_token=str(data["refresh_token"]),
+                expires_at=now + float(data.get("expires_in", 28800)),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise MalformedResponse("token answer without access and refresh tokens") from err
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at,
+        }
+
+
+class TeslaOAuth:
+    """Calls Tesla's token endpoint (form-encoded, not billed)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        client_id: str,
+        *,
+        client_secret: str | None = None,
+        token_url: str = TOKEN_URL,
+        request_timeout: float = 30.0,
+    ) -> None:
+        self._session = session
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.token_url = token_url
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        """Spend ``refresh_token`` for a new token set."""
+        return await self._post(
+            {"grant_type": "refresh_token", "client_id": self._client_id, "refresh_token": refresh_token}
+        )
+
+    async def exchange_code(
+        self,
+        code: str,
+        redirect_uri: str,
+        *,
+        code_verifier: str | None = None,
+        audience: str | None = None,
+    ) -> TokenSet:
+        """Exchange an authorization code (with PKCE when ``code_verifier`` is given)."""
+        form = {
+            "grant_type": "authorization_code",
+            "client_id": self._client_id,
+            "code": code,
+            "redirect_uri": redirect_uri,
+        }
+        if code_verifier is not None:
+            form["code_verifier"] = code_verifier
+        if audience is not None:
+            form["audience"] = audience
+        return await self._post(form)
+
+    async def _post(self, form: dict[str, str]) -> TokenSet:
+        if self._client_secret:
+            form["client_secret"] = self._client_secret
+        try:
+            async with self._session.post(self.token_url, data=form, timeout=self._timeout) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise RequestTimeout("the token endpoint did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ConnectionFailed(f"cannot reach the token endpoint: {err}") from err
+        try:
+            body: Any = json.loads(text) if text else {}
+        except ValueError:
+            body = {}
+        if status >= 500:
+            raise ServerError(f"token endpoint failed ({status})", status=status)
+        if status >= 400:
+            error = str(body.get("error", "")) if isinstance(body, Mapping) else ""
+            if error in ("login_required", "invalid_grant") or status == 401:
+                raise LoginRequired(error or "refresh token rejected", status=status)
+            raise AuthenticationError(error or f"token endpoint refused ({status})", status=status)
+        if not isinstance(body, Mapping):
+            raise MalformedResponse("token endpoint answered without JSON", status=status)
+        return TokenSet.from_response(body, time.time())
+
+
+class TokenManager:
+    """Supplies a valid access token, refreshing and persisting as needed.
+
+    Use ``access_token`` as a ``TeslaClient`` token provider and ``invalidate`` as its
+    ``on_unauthorized`` handler.
+    """
+
+    def __init__(
+        self,
+        oauth: TeslaOAuth,
+        tokens: TokenSet,
+        on_rotate: Callable[[TokenSet], Awaitable[None]],
+        *,
+        margin: float = REFRESH_MARGIN,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._oauth = oauth
+        self._tokens = tokens
+        self._on_rotate = on_rotate
+        self._margin = margin
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    @property
+    def tokens(self) -> TokenSet:
+        return self._tokens
+
+    async def access_token(self) -> str:
+        if self._clock() < self._tokens.expires_at - self._margin:
+            return self._tokens.access_token
+        async with self._lock:
+            # Another caller may have refreshed while this one waited for the lock.
+            if self._clock() >= self._tokens.expires_at - self._margin:
+                new = await self._oauth.refresh(self._tokens.refresh_token)
+                # Keep the new set even if persisting fails: the old refresh token is spent.
+                self._tokens = new
+                await self._on_rotate(new)
+            return self._tokens.access_token
+
+    async def invalidate(self, rejected: str) -> None:
+        """The API rejected ``rejected``: make the next call refresh (once per token)."""
+        if self._tokens.access_token == rejected:
+            self._tokens = TokenSet(self._tokens.access_token, self._tokens.refresh_token, 0.0)
+
+
+__all__ = ["TeslaOAuth", "TokenManager", "TokenSet"]
