@@ -1,0 +1,48 @@
+"""Fixtures shared by every test: the simulator on loopback and clients talking to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+import pytest
+
+# Home Assistant finds custom integrations through the imported package.
+import custom_components  # noqa: F401
+from simulator import FakeClock, World, build_world, create_app
+
+from .helpers import SimulatorHandle, account_spec
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def scenario() -> dict[str, Any]:
+    """The world the simulator starts with; override in a module to change it."""
+    return account_spec()
+
+
+@pytest.fixture
+def world(scenario: dict[str, Any], clock: FakeClock) -> World:
+    return build_world(scenario, clock)
+
+
+@pytest.fixture
+async def sim(socket_enabled: None, world: World) -> AsyncIterator[SimulatorHandle]:
+    """The simulator serving ``world`` over HTTP on 127.0.0.1."""
+    server = TestServer(create_app(world), host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as admin:
+        yield SimulatorHandle(server, world, admin)
+    await server.close()
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
