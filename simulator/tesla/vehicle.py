@@ -35,6 +35,8 @@ REASON_CABLE_CONNECTED = "cable_connected"
 REASON_NOT_SUPPORTED = "not_supported"
 
 EPS = 1e-6
+LOW_AMPS_FLOOR = 5
+"""Below this a car with ``low_amps_needs_repeat`` needs the request sent twice."""
 
 
 @dataclass
@@ -50,7 +52,8 @@ class VehicleSettings:
     starting_seconds: float = 5.0
     """How long charging_state stays "Starting" before "Charging"."""
     low_amps_needs_repeat: bool = False
-    """Real cars floor a first set_charging_amps below 5 A at 5 A; a repeat sticks."""
+    """Real cars floor a first set_charging_amps below 5 A at 5 A; a repeat sticks, and a
+    low request goes back to 5 A when charging restarts (reference section 2.4)."""
 
     def update(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -338,6 +341,9 @@ class SimVehicle:
                 self.charging_state = "Stopped"
 
     def _begin_charging(self) -> None:
+        if self.settings.low_amps_needs_repeat and self.amps_request < LOW_AMPS_FLOOR:
+            # Cars with the quirk reset a low request to the floor when charging restarts.
+            self.amps_request = min(LOW_AMPS_FLOOR, self.amps_max)
         self.charging_state = "Starting"
         self.starting_since = self.t
         self.user_stopped = False
@@ -541,9 +547,14 @@ class SimVehicle:
 
     def _cmd_set_charging_amps(self, charging_amps: int) -> tuple[bool, str]:
         value = min(max(int(charging_amps), 0), self.amps_max)
-        if self.settings.low_amps_needs_repeat and value < 5 and self.low_amps_pending != value:
+        if (
+            self.settings.low_amps_needs_repeat
+            and value < LOW_AMPS_FLOOR
+            and value != self.amps_request  # a value that already stuck stays
+            and self.low_amps_pending != value
+        ):
             self.low_amps_pending = value
-            value = 5
+            value = LOW_AMPS_FLOOR
         else:
             self.low_amps_pending = None
         self.amps_request = value
