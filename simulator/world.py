@@ -45,8 +45,7 @@ def apply_action(vehicle: SimVehicle, action: str, params: dict[str, Any]) -> No
     elif action == "pilot_current":
         vehicle.set_pilot_current(int(params["amps"]))
     elif action == "battery_level":
-        vehicle.battery_level = float(params["level"])
-        vehicle._settle()  # noqa: SLF001 - the world is the car's owner
+        vehicle.set_battery_level(float(params["level"]))
     else:
         raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
 
@@ -76,6 +75,9 @@ class World:
     def schedule(self, at: float, vin: str, action: str, params: dict[str, Any] | None = None) -> None:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
+        if vin not in self.vehicles:
+            # Caught when the scenario loads, not silently skipped hours into a run.
+            raise ValueError(f"timeline event for unknown vehicle {vin!r}")
         self._timeline_seq += 1
         heapq.heappush(self.timeline, TimelineEvent(at, self._timeline_seq, vin, action, params or {}))
 
@@ -89,9 +91,7 @@ class World:
         while self.timeline and self.timeline[0].at <= now:
             event = heapq.heappop(self.timeline)
             self._advance_all(event.at)
-            vehicle = self.vehicles.get(event.vin)
-            if vehicle is not None:
-                apply_action(vehicle, event.action, event.params)
+            apply_action(self.vehicles[event.vin], event.action, event.params)
         self._advance_all(now)
         if self.realto is not None:
             self.realto.sync(now)

@@ -365,8 +365,10 @@ class SimVehicle:
             return self.schedule_minutes
         if self.schedule_mode == "DepartBy" and self.departure.off_peak_charging_enabled:
             # Off-peak charging: start early enough to reach the limit by departure.
+            # The current the car will draw is its request, capped by what the EVSE offers.
             needed_pct = max(self.limit - self.battery_level, 0.0)
-            power = max(self.amps_request, 1) * self.line_voltage * self.phases / 1000.0
+            amps = max(min(self.amps_request, self.pilot_current), 1)
+            power = amps * self.line_voltage * self.phases / 1000.0
             needed_min = math.ceil(needed_pct / 100.0 * self.capacity_kwh / power * 60.0)
             return (self.departure.departure_minutes - needed_min) % 1440
         return None
@@ -391,11 +393,15 @@ class SimVehicle:
 
     @property
     def scheduled_pending(self) -> bool:
+        """Whether the next scheduled start will begin charging (see ``_scheduled_start``).
+
+        A manual stop does not cancel a schedule: the next start still begins charging.
+        """
         return (
             self.schedule_mode != "Off"
             and self.plugged
             and self.charging_state == "Stopped"
-            and not self.user_stopped
+            and self.battery_level < self.limit
             and self.next_scheduled_start is not None
         )
 
@@ -467,6 +473,13 @@ class SimVehicle:
     def set_pilot_current(self, amps: int) -> None:
         self.pilot_current = max(0, amps)
         self._settle()
+        self._plan_schedule()  # a DepartBy start depends on the current on offer
+
+    def set_battery_level(self, level: float) -> None:
+        """Admin/timeline: change the state of charge from outside."""
+        self.battery_level = min(max(float(level), 0.0), 100.0)
+        self._settle()
+        self._plan_schedule()  # a DepartBy start depends on the energy still needed
 
     # --------------------------------------------------------------- commands
     def command(self, name: str, params: dict[str, Any]) -> tuple[bool, str]:
@@ -550,8 +563,8 @@ class SimVehicle:
         if (
             self.settings.low_amps_needs_repeat
             and value < LOW_AMPS_FLOOR
-            and value != self.amps_request  # a value that already stuck stays
-            and self.low_amps_pending != value
+            # A value that already stuck stays; a repeated one sticks now.
+            and value not in (self.amps_request, self.low_amps_pending)
         ):
             self.low_amps_pending = value
             value = LOW_AMPS_FLOOR
@@ -646,7 +659,6 @@ class SimVehicle:
             )
         else:
             port_color = "Off" if not self.door_open else "White"
-        scheduled_start = self._scheduled_start_minutes()
         out.update(
             battery_level=round(level),
             usable_battery_level=round(level),
@@ -688,8 +700,11 @@ class SimVehicle:
             ),
             scheduled_charging_mode=self.schedule_mode,
             scheduled_charging_pending=self.scheduled_pending,
+            # The planned start, so the car starts when it says it will.
             scheduled_charging_start_time=(
-                self._epoch_or_none(scheduled_start) if self.schedule_mode != "Off" else None
+                int(self.next_scheduled_start)
+                if self.schedule_mode != "Off" and self.next_scheduled_start is not None
+                else None
             ),
             scheduled_charging_start_time_minutes=(
                 self.schedule_minutes if self.schedule_mode == "StartAt" else None

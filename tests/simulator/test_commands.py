@@ -52,7 +52,9 @@ def test_charge_start_refused_when_disconnected(car: SimVehicle) -> None:
 
 
 @pytest.mark.parametrize("wait", [0, 10])
-def test_charge_start_refused_while_charging(world: World, clock: FakeClock, car: SimVehicle, wait: int) -> None:
+def test_charge_start_refused_while_charging(
+    world: World, clock: FakeClock, car: SimVehicle, wait: int
+) -> None:
     car.command("charge_start", {})
     run(world, clock, wait)  # Starting, then Charging
     assert car.command("charge_start", {}) == (False, "is_charging")
@@ -185,7 +187,9 @@ def test_door_follows_open_and_close(car: SimVehicle) -> None:
     assert car.charge_state()["charge_port_color"] == "White"
 
 
-def test_door_open_while_charging_stops_and_unlatches(world: World, clock: FakeClock, car: SimVehicle) -> None:
+def test_door_open_while_charging_stops_and_unlatches(
+    world: World, clock: FakeClock, car: SimVehicle
+) -> None:
     car.command("charge_start", {})
     run(world, clock, 10)
     assert car.charge_state()["charge_port_latch"] == "Engaged"

@@ -162,7 +162,9 @@ def test_raising_the_limit_while_complete_resumes(world: World, clock: FakeClock
     assert car.battery_level == pytest.approx(60)
 
 
-def test_lowering_the_limit_below_the_level_completes(world: World, clock: FakeClock, car: SimVehicle) -> None:
+def test_lowering_the_limit_below_the_level_completes(
+    world: World, clock: FakeClock, car: SimVehicle
+) -> None:
     start_charging(world, clock, car)
     run(world, clock, 3600)  # about 68 %
     assert car.command("set_charge_limit", {"percent": 60}) == (True, "")
