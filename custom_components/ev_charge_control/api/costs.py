@@ -9,6 +9,7 @@ policies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -30,6 +31,10 @@ PRICE_USD: dict[CostCategory, float] = {
 }
 
 
+def _tesla_prices() -> Mapping[CostCategory, float]:
+    return PRICE_USD
+
+
 def _zero() -> dict[CostCategory, int]:
     return dict.fromkeys(CostCategory, 0)
 
@@ -40,6 +45,8 @@ class CostCounter:
 
     billed: dict[CostCategory, int] = field(default_factory=_zero)
     requests: int = 0
+    prices: Mapping[CostCategory, float] = field(default_factory=_tesla_prices, repr=False, compare=False)
+    """Price per request by category; re.alto's clients pass all zeros."""
 
     def add(self, category: CostCategory, billed: bool) -> None:
         self.requests += 1
@@ -48,7 +55,7 @@ class CostCounter:
 
     @property
     def cost_usd(self) -> float:
-        return round(sum(PRICE_USD[cat] * n for cat, n in self.billed.items()), 6)
+        return round(sum(self.prices.get(cat, 0.0) * n for cat, n in self.billed.items()), 6)
 
     def as_dict(self) -> dict[str, float | int]:
         out: dict[str, float | int] = {cat.value: n for cat, n in self.billed.items()}
@@ -63,11 +70,15 @@ class CostLedger:
 
     total: CostCounter = field(default_factory=CostCounter)
     by_vehicle: dict[str, CostCounter] = field(default_factory=dict)
+    prices: Mapping[CostCategory, float] = field(default_factory=_tesla_prices, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.total.prices = self.prices
 
     def record(self, category: CostCategory, *, billed: bool, vehicle: str | None = None) -> None:
         self.total.add(category, billed)
         if vehicle is not None:
-            self.by_vehicle.setdefault(vehicle, CostCounter()).add(category, billed)
+            self.for_vehicle(vehicle).add(category, billed)
 
     def for_vehicle(self, vehicle: str) -> CostCounter:
-        return self.by_vehicle.setdefault(vehicle, CostCounter())
+        return self.by_vehicle.setdefault(vehicle, CostCounter(prices=self.prices))
