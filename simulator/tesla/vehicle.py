@@ -347,7 +347,15 @@ class SimVehicle:
         self.charging_state = "Starting"
         self.starting_since = self.t
         self.user_stopped = False
-        self.state = "online"
+        self._wake_by_itself()
+
+    def _wake_by_itself(self) -> None:
+        """The car wakes for something of its own (plugging in, a schedule, charging).
+
+        A car forced offline still does what it does but stays unreachable.
+        """
+        if not self.forced_offline:
+            self.state = "online"
         self.last_activity = self.t
 
     # -------------------------------------------------------------- schedule
@@ -441,8 +449,7 @@ class SimVehicle:
         self.energy_added = 0.0
         self.user_stopped = False
         self.charging_state = "Stopped"
-        self.state = "online" if not self.forced_offline else self.state
-        self.last_activity = self.t
+        self._wake_by_itself()
         self._plan_schedule()
         if self.pilot_current > 0 and self.battery_level < self.limit and self.schedule_mode == "Off":
             self._begin_charging()
