@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 import json
+import math
 import re
 import ssl
 from time import time
@@ -92,7 +93,13 @@ def _check_bool(name: str, value: object) -> bool:
     return value
 
 
-def _strip_reason(reason: str) -> str:
+def _reason_of(reply: Mapping[str, Any]) -> str:
+    """The car's reason, without the prefix tesla-http-proxy puts in front of it.
+
+    The proxy's Go struct tags the reason ``json:"string"``, so its refusals read
+    ``{"result": false, "string": "car could not execute command: ..."}``.
+    """
+    reason = str(reply.get("reason") or reply.get("string") or "")
     for prefix in REASON_PREFIXES:
         if reason.startswith(prefix):
             return reason[len(prefix) :]
@@ -101,17 +108,39 @@ def _strip_reason(reason: str) -> str:
 
 def _retry_after(headers: Mapping[str, str], text: str) -> float | None:
     """Seconds to wait after a 429, from the header (seconds or a date) or the body."""
-    value = headers.get("Retry-After") or headers.get("RateLimit-Reset")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            return max(parsedate_to_datetime(value).timestamp() - time(), 0.0)
-        except (TypeError, ValueError):
-            pass
+    value = (headers.get("Retry-After") or headers.get("RateLimit-Reset") or "").strip()
+    seconds = _delay_seconds(value) if value else None
+    if seconds is not None:
+        return seconds
     match = _RETRY_IN.search(text)
     return float(match.group(1)) if match else None
+
+
+def _delay_seconds(value: str) -> float | None:
+    """A ``Retry-After`` value (seconds, or an HTTP date) as seconds from now."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time()
+        except (TypeError, ValueError):
+            return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def _alt_svc_base_url(alt_svc: str) -> str | None:
+    """The ``h2`` alternative of an ``Alt-Svc`` header as a base URL.
+
+    Tesla's 421 sends ``h2=https://<host>`` (tesla-http-proxy reads exactly that); the
+    standard form is ``h2="<host>:<port>"``.  Other protocols and ``clear`` name no host.
+    """
+    for entry in alt_svc.split(","):
+        protocol, _, value = entry.split(";", 1)[0].strip().partition("=")
+        value = value.strip().strip('"')
+        if protocol.strip() != "h2" or not value or value.startswith(":"):
+            continue
+        return value if value.startswith(("https://", "http://")) else f"https://{value}"
+    return None
 
 
 def _error_text(body: Any, text: str) -> str:
@@ -161,8 +190,7 @@ def raise_for_status(status: int, text: str, headers: Mapping[str, str]) -> None
         raise VehicleUnavailable(message, status=status)
     if status == 421:
         match = _REGION_URL.search(message)
-        alt = headers.get("Alt-Svc", "")
-        base_url = match.group(1) if match else (f"https://{alt.split('=', 1)[1]}" if "=" in alt else None)
+        base_url = match.group(1) if match else _alt_svc_base_url(headers.get("Alt-Svc", ""))
         raise WrongRegion(message, base_url=base_url, status=status)
     if status == 429:
         raise RateLimited(message, retry_after=_retry_after(headers, text), status=status)
@@ -374,7 +402,7 @@ class TeslaClient:
         )
         if not isinstance(data, Mapping) or "result" not in data:
             raise MalformedResponse(f"{name}: expected a command result")
-        reason = _strip_reason(str(data.get("reason") or ""))
+        reason = _reason_of(data)
         if data["result"] is True:
             return CommandResult(name, reason)
         if reason == ALREADY_SET or reason in ALREADY_DONE.get(name, frozenset()):
