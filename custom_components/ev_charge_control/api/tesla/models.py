@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+import math
 from typing import Any
 
 from .const import ChargingState, VehicleState
@@ -18,7 +19,7 @@ def _int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
         return None
 
 
@@ -26,9 +27,11 @@ def _float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    # Python's JSON reader lets NaN and Infinity through; neither is a reading.
+    return number if math.isfinite(number) else None
 
 
 def _bool(value: Any) -> bool | None:
