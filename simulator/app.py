@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 import json
 import re
@@ -55,8 +56,9 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
             body = raw.decode(errors="replace")
     category = _category_of(api, path)
     match = _VEHICLE_IN_PATH.search(path)
-    path_vehicle = match.group(1) if match else None
-    fault = world.faults.take(api, request.method, path, category, path_vehicle)
+    # Faults and the log name cars by VIN, whether the path has the VIN or the id.
+    path_vin = world.vin_for(match.group(1)) if match else None
+    fault = world.faults.take(api, request.method, path, category, path_vin)
     response: web.StreamResponse
     try:
         if fault is not None and fault.kind not in DISTURBANCES:
@@ -66,9 +68,13 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
                 await disturb(fault, request)
             response = await handler(request)
     except web.HTTPException as exc:
-        _record(world, request, api, category, path_vehicle, body, exc.status)
+        _record(world, request, api, category, path_vin, body, exc.status)
         raise
-    _record(world, request, api, category, path_vehicle, body, response.status)
+    except asyncio.CancelledError:
+        # A hung or dropped connection: no answer, so status 0 (and never billed).
+        _record(world, request, api, category, path_vin, body, 0)
+        raise
+    _record(world, request, api, category, path_vin, body, response.status)
     return response
 
 
@@ -77,13 +83,11 @@ def _record(
     request: web.Request,
     api: str,
     category: str,
-    path_vehicle: str | None,
+    path_vin: str | None,
     body: object,
     status: int,
 ) -> None:
-    vin = request.get("vin")
-    if vin is None and path_vehicle is not None and path_vehicle in world.vehicles:
-        vin = path_vehicle
+    vin = request.get("vin") or path_vin
     world.recorder.record(
         t=world.now(),
         api=api,

@@ -74,6 +74,7 @@ class Fault:
     retry_after: int = 60
     seconds: float = 0.0
     base_url: str | None = None
+    content_type: str | None = None
     hits: int = 0
 
     def matches(self, api: str, method: str, path: str, category: str, vin: str | None) -> bool:
@@ -93,8 +94,15 @@ class Fault:
         if self.status is not None:
             status = self.status
         if self.body is not None:
+            # A text body replacing a JSON one is plain text; a preset's own text type
+            # (HTML, the malformed JSON) stays.
+            if not isinstance(self.body, str):
+                content_type = "application/json"
+            elif not isinstance(body, str):
+                content_type = "text/plain"
             body = self.body
-            content_type = "application/json" if not isinstance(body, str) else content_type
+        if self.content_type is not None:
+            content_type = self.content_type
         text = body if isinstance(body, str) else json.dumps(body)
         text = text.replace("{retry_after}", str(self.retry_after)).replace(
             "{base_url}", self.base_url or default_base_url

@@ -2,6 +2,8 @@
 
 Tesla bills every request that gets a status below 500, including 401, 408 and 429
 replies; auth endpoints and the vehicle list/state calls are free (reference section 4).
+A request that got no answer at all (a dropped or hung connection) is logged with
+status 0 and not billed.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class Recorder:
         vin: str | None,
     ) -> RequestRecord:
         self._seq += 1
-        billed = api == "tesla" and category in PRICES_USD and status < 500
+        billed = api == "tesla" and category in PRICES_USD and 0 < status < 500
         entry = RequestRecord(self._seq, t, api, method, path, query, body, status, category, vin, billed)
         self.records.append(entry)
         if billed:

@@ -111,6 +111,15 @@ class World:
                 return vehicle
         return None
 
+    def vin_for(self, vehicle_id: str) -> str | None:
+        """The VIN of the car a path names by VIN or numeric id, whoever owns it."""
+        if vehicle_id in self.vehicles:
+            return vehicle_id
+        for vin, vehicle in self.vehicles.items():
+            if vehicle_id == str(vehicle.vehicle_id):
+                return vin
+        return None
+
     def account_of(self, vin: str) -> Account | None:
         for account in self.accounts.values():
             if vin in account.vins:

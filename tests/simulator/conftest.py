@@ -76,7 +76,9 @@ class Fleet:
         return await self.request("GET", path, **kwargs)
 
     async def post(self, path: str, json: Any = None, **kwargs: Any) -> Reply:
-        return await self.request("POST", path, json={} if json is None else json, **kwargs)
+        if json is None and "data" not in kwargs:
+            json = {}  # Tesla's convention for parameterless commands
+        return await self.request("POST", path, json=json, **kwargs)
 
     async def command(
         self, vin: str, name: str, params: dict[str, Any] | None = None, **kwargs: Any
