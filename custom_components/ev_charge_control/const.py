@@ -1,5 +1,54 @@
 """Constants of the EV Charge Control integration."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
 from typing import Final
 
 DOMAIN: Final = "ev_charge_control"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry keys.
+CONF_PROVIDER: Final = "provider"
+CONF_API_URL: Final = "api_url"
+CONF_ACCESS_TOKEN: Final = "access_token"  # noqa: S105 - a key, not a secret
+CONF_PROXY_URL: Final = "proxy_url"
+CONF_CA_FILE: Final = "ca_file"
+CONF_VEHICLES: Final = "vehicles"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a key, not a secret
+
+PROVIDER_TESLA: Final = "tesla"
+PROVIDER_REALTO: Final = "realto"
+
+# Set to a base URL (e.g. the project's simulator) to run Tesla's OAuth flow against it
+# instead of auth.tesla.com; used by the demo and the end-to-end tests.
+ENV_TESLA_AUTH_URL: Final = "EV_CHARGE_CONTROL_TESLA_AUTH_URL"
+
+# --- Tesla polling policy -----------------------------------------------------------
+# Tesla bills every vehicle_data call ($0.002) and a car that is asked for data stays
+# awake. The vehicle list (one request for the whole account) is free and never wakes
+# a car, so it is the only thing polled while cars sleep.
+TESLA_STATE_INTERVAL: Final = timedelta(minutes=5)
+# While charging, fresh enough for a dashboard: never older than Home Assistant's Tesla
+# Fleet integration (10 min), at the same cost per charging hour.
+TESLA_CHARGING_INTERVAL: Final = timedelta(minutes=9)
+# Online but idle (parked with the app open, driving): refresh rarely, so a car that
+# treats data requests as activity can still fall asleep between two of them.
+TESLA_IDLE_DATA_INTERVAL: Final = timedelta(minutes=30)
+# The free account-wide state check is shared by every vehicle coordinator polling
+# within this window, so N sleeping cars cost one request per cycle, not N.
+TESLA_STATE_MAX_AGE: Final = timedelta(seconds=30)
+# A command is sent without a state check when the car was seen online this recently.
+TESLA_RECENTLY_ONLINE: Final = timedelta(minutes=2)
+TESLA_WAKE_TIMEOUT: Final = 60.0
+
+# After a command whose outcome the car's reply does not settle (charging started?),
+# refresh once this long after the last command.
+CONFIRM_DELAY: Final = timedelta(seconds=15)
+# Slider drags and looping automations: wait this long after the last change, then
+# send one command with the final value.
+COALESCE_DELAY: Final = 1.0
+
+MANUFACTURER_TESLA: Final = "Tesla"

@@ -1,0 +1,66 @@
+"""Tesla sign-in through Home Assistant's application credentials (OAuth2)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, override
+
+from homeassistant.components.application_credentials import (
+    AuthImplementation,
+    AuthorizationServer,
+    ClientCredential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_entry_oauth2_flow
+
+from .api.tesla import BASE_URLS, SCOPES
+from .api.tesla.const import AUTHORIZE_URL, TOKEN_URL
+from .const import ENV_TESLA_AUTH_URL
+
+
+def _authorization_server() -> AuthorizationServer:
+    # A developer override (the simulator, in the demo and end-to-end tests).
+    if base := os.environ.get(ENV_TESLA_AUTH_URL):
+        base = base.rstrip("/")
+        return AuthorizationServer(f"{base}/oauth2/v3/authorize", f"{base}/oauth2/v3/token")
+    return AuthorizationServer(AUTHORIZE_URL, TOKEN_URL)
+
+
+async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
+    return _authorization_server()
+
+
+async def async_get_auth_implementation(
+    hass: HomeAssistant, auth_domain: str, credential: ClientCredential
+) -> config_entry_oauth2_flow.AbstractOAuth2Implementation:
+    return TeslaImplementation(hass, auth_domain, credential, _authorization_server())
+
+
+async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, str]:
+    return {
+        "developer_url": "https://developer.tesla.com/dashboard",
+        "redirect_url": "https://my.home-assistant.io/redirect/oauth",
+    }
+
+
+class TeslaImplementation(AuthImplementation):
+    """Tesla's authorization-code flow: the scopes to ask for, and the audience."""
+
+    @property
+    @override
+    def extra_authorize_data(self) -> dict[str, Any]:
+        # prompt_missing_scopes lets users who unticked a permission grant it again.
+        return {"scope": " ".join(SCOPES), "prompt": "login", "prompt_missing_scopes": "true"}
+
+    @override
+    async def async_resolve_external_data(self, external_data: Any) -> dict[str, Any]:
+        # Tesla wants the regional Fleet API as audience; the code's prefix names it.
+        code = str(external_data.get("code", ""))
+        region = code.split("_", 1)[0].lower() if "_" in code else "na"
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": external_data["state"]["redirect_uri"],
+            "audience": BASE_URLS.get(region, BASE_URLS["na"]),
+        }
+        return await self._token_request(data)

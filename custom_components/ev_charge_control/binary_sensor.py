@@ -1,0 +1,78 @@
+"""Binary sensors: plugged in, charge port open, and whether the car is awake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import EVChargeControlConfigEntry
+from .data import Capability, EVData
+from .entity import EVEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EVBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor reading the vehicle's data."""
+
+    capability: Capability | None = None
+    is_on_fn: Callable[[EVData], bool | None]
+
+
+BINARY_SENSORS: tuple[EVBinarySensorEntityDescription, ...] = (
+    EVBinarySensorEntityDescription(
+        key="plugged_in",
+        translation_key="plugged_in",
+        device_class=BinarySensorDeviceClass.PLUG,
+        is_on_fn=lambda data: data.plugged_in,
+    ),
+    EVBinarySensorEntityDescription(
+        key="charge_port_open",
+        translation_key="charge_port_open",
+        device_class=BinarySensorDeviceClass.DOOR,
+        capability=Capability.CHARGE_PORT,
+        is_on_fn=lambda data: data.charge_port_open,
+    ),
+    EVBinarySensorEntityDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda data: data.online,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EVChargeControlConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_add_entities(
+        EVBinarySensor(coordinator, description)
+        for coordinator in entry.runtime_data.coordinators.values()
+        for description in BINARY_SENSORS
+        if description.capability is None or description.capability in coordinator.vehicle.capabilities
+    )
+
+
+class EVBinarySensor(EVEntity, BinarySensorEntity):
+    """A vehicle binary sensor."""
+
+    entity_description: EVBinarySensorEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        return self.entity_description.is_on_fn(self.data)

@@ -1,0 +1,365 @@
+"""Setting up an account: Tesla by OAuth or by access token (and re.alto), then vehicles.
+
+Credentials are tested before an entry is created.  The entry's unique id is the
+account's identity as the API reports it, never something the user typed, so the same
+account cannot be added twice and a reauthentication cannot switch accounts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import hashlib
+import ipaddress
+import json
+import os
+from typing import Any, override
+
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigEntry, ConfigFlowResult
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+from yarl import URL
+
+from .api import ApiError, AuthenticationError, CommunicationError, MissingScope, RateLimited, ServerError
+from .api.tesla import BASE_URLS, Vehicle as ApiVehicle
+from .api.tesla.const import BASE_URL_NA
+from .const import (
+    CONF_ACCESS_TOKEN,
+    CONF_API_URL,
+    CONF_CA_FILE,
+    CONF_PROVIDER,
+    CONF_PROXY_URL,
+    CONF_VEHICLES,
+    DOMAIN,
+    LOGGER,
+    PROVIDER_TESLA,
+)
+from .setup_tesla import async_create_client, static_token_source
+
+PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+URL_FIELD = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+def valid_api_url(value: str) -> bool:
+    """An https URL, or http to this machine only (a local proxy or the simulator)."""
+    try:
+        url = URL(value.strip())
+    except (TypeError, ValueError):
+        return False
+    if url.scheme not in ("http", "https") or not url.host or url.user or url.query_string:
+        return False
+    if url.scheme == "https":
+        return True
+    if url.host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(url.host).is_loopback
+    except ValueError:
+        return False
+
+
+def token_claims(access_token: str) -> dict[str, Any]:
+    """The claims of a JWT access token, unverified (only to find region and account)."""
+    parts = access_token.split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def region_base_url(access_token: str) -> str:
+    """The Fleet API host that serves the token's account (Tesla puts it in the token)."""
+    claims = token_claims(access_token)
+    region = str(claims.get("ou_code", "")).lower()
+    audiences = claims.get("aud") or []
+    if isinstance(audiences, str):
+        audiences = [audiences]
+    for audience in audiences:
+        if isinstance(audience, str) and "fleet-api" in audience and f".{region}." in audience:
+            return audience.rstrip("/")
+    if region in BASE_URLS:
+        return BASE_URLS[region]
+    for audience in audiences:
+        if isinstance(audience, str) and audience.startswith(("https://", "http://")):
+            return audience.rstrip("/")
+    return BASE_URL_NA
+
+
+def _error_key(err: ApiError) -> str:
+    if isinstance(err, AuthenticationError):
+        return "invalid_auth"
+    if isinstance(err, MissingScope):
+        return "missing_scope"
+    if isinstance(err, (CommunicationError, ServerError, RateLimited)):
+        return "cannot_connect"
+    return "unknown"
+
+
+@dataclass
+class _Found:
+    """What testing the credentials found."""
+
+    account_id: str
+    title: str
+    vehicles: list[ApiVehicle] = field(default_factory=list)
+    api_url: str = ""
+
+
+class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """The user, OAuth, token, vehicles, reauth and reconfigure steps."""
+
+    DOMAIN = DOMAIN
+    VERSION = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._data: dict[str, Any] = {}
+        self._found: _Found | None = None
+
+    @property
+    @override
+    def logger(self) -> Any:
+        return LOGGER
+
+    # ------------------------------------------------------------------ start
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return self.async_show_menu(step_id="user", menu_options=["tesla_oauth", "tesla_token"])
+
+    async def async_step_tesla_oauth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await self.async_step_pick_implementation()
+
+    @override
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Signed in with Tesla: find the region, then offer a local proxy."""
+        self._data = {
+            **self._data,
+            CONF_PROVIDER: PROVIDER_TESLA,
+            **data,
+            CONF_API_URL: region_base_url(data["token"]["access_token"]),
+        }
+        if self.source == SOURCE_REAUTH:
+            entry = self._get_reauth_entry()
+            self._data = {
+                **entry.data,
+                "token": data["token"],
+                "auth_implementation": data["auth_implementation"],
+            }
+            return await self._async_test_and_finish(None)
+        return await self.async_step_oauth_api()
+
+    async def async_step_oauth_api(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Optional: route through a local tesla-http-proxy for cars that need signing."""
+        if user_input is not None:
+            return await self._async_proxy_input(user_input, "oauth_api")
+        return self.async_show_form(step_id="oauth_api", data_schema=self._proxy_schema({}))
+
+    async def async_step_tesla_token(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An access token for a compatible endpoint or a proxy that issues its own."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_url = str(user_input.get(CONF_API_URL, "")).strip().rstrip("/")
+            token = str(user_input.get(CONF_ACCESS_TOKEN, "")).strip()
+            if not valid_api_url(api_url):
+                errors[CONF_API_URL] = "invalid_url"
+            if not token:
+                errors[CONF_ACCESS_TOKEN] = "empty_token"
+            if not errors:
+                self._data = {CONF_PROVIDER: PROVIDER_TESLA, CONF_API_URL: api_url, CONF_ACCESS_TOKEN: token}
+                return await self._async_test_and_finish("tesla_token")
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_API_URL, default=BASE_URL_NA): URL_FIELD,
+                vol.Required(CONF_ACCESS_TOKEN): PASSWORD,
+            }
+        )
+        return self.async_show_form(
+            step_id="tesla_token",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+        )
+
+    # --------------------------------------------------------------- testing
+    def _proxy_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
+        schema = vol.Schema({vol.Optional(CONF_PROXY_URL): URL_FIELD, vol.Optional(CONF_CA_FILE): str})
+        return self.add_suggested_values_to_schema(schema, defaults)
+
+    async def _async_proxy_input(self, user_input: dict[str, Any], step_id: str) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        proxy = str(user_input.get(CONF_PROXY_URL) or "").strip().rstrip("/")
+        ca_file = str(user_input.get(CONF_CA_FILE) or "").strip()
+        if proxy and not valid_api_url(proxy):
+            errors[CONF_PROXY_URL] = "invalid_url"
+        if ca_file and not await self.hass.async_add_executor_job(os.path.isfile, ca_file):
+            errors[CONF_CA_FILE] = "invalid_ca_file"
+        if errors:
+            return self.async_show_form(
+                step_id=step_id, data_schema=self._proxy_schema(user_input), errors=errors
+            )
+        for key, value in ((CONF_PROXY_URL, proxy), (CONF_CA_FILE, ca_file)):
+            if value:
+                self._data[key] = value
+            else:
+                self._data.pop(key, None)
+        return await self._async_test_and_finish(step_id)
+
+    async def _async_probe(self) -> _Found:
+        """Call the API with the collected settings; raises ``ApiError``."""
+        data = self._data
+        token = data["token"]["access_token"] if "token" in data else data[CONF_ACCESS_TOKEN]
+        base_url = data.get(CONF_PROXY_URL) or data[CONF_API_URL]
+        client = await async_create_client(
+            self.hass, static_token_source(token), base_url, data.get(CONF_CA_FILE)
+        )
+        vehicles = await client.list_vehicles()
+        account_id = title = None
+        try:
+            account = await client.account()
+            account_id, title = account.account_id, account.email or account.full_name
+        except ApiError as err:
+            # Proxies and compatible services may not serve users/me.
+            LOGGER.debug("No account details from %s: %s", base_url, type(err).__name__)
+        if not account_id:
+            account_id = token_claims(token).get("sub")
+        if not account_id and vehicles:
+            vins = ",".join(sorted(v.vin for v in vehicles))
+            account_id = "vins-" + hashlib.sha256(vins.encode()).hexdigest()[:16]
+        return _Found(
+            account_id=str(account_id or ""),
+            title=title or "Tesla",
+            vehicles=vehicles,
+            api_url=client.base_url,
+        )
+
+    async def _async_test_and_finish(self, step_id: str | None) -> ConfigFlowResult:
+        """Test the settings; show errors on the form of ``step_id``, or go on."""
+        errors: dict[str, str] = {}
+        try:
+            found = await self._async_probe()
+        except ApiError as err:
+            errors["base"] = _error_key(err)
+        except OSError:
+            errors["base"] = "invalid_ca_file"
+        else:
+            if not found.vehicles:
+                errors["base"] = "no_vehicles"
+        if errors:
+            if step_id is None:
+                return self.async_abort(reason=errors["base"])
+            return self._async_show_step_again(step_id, errors)
+        self._found = found
+        await self.async_set_unique_id(found.account_id)
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            return self.async_update_reload_and_abort(self._get_reauth_entry(), data=self._data)
+        if self.source == SOURCE_RECONFIGURE:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            return self.async_update_reload_and_abort(self._get_reconfigure_entry(), data=self._data)
+        self._abort_if_unique_id_configured()
+        if len(found.vehicles) >= 2:
+            return await self.async_step_vehicles()
+        self._data[CONF_VEHICLES] = [v.vin for v in found.vehicles]
+        return self.async_create_entry(title=found.title, data=self._data)
+
+    def _async_show_step_again(self, step_id: str, errors: dict[str, str]) -> ConfigFlowResult:
+        if step_id == "tesla_token":
+            schema = vol.Schema(
+                {
+                    vol.Required(CONF_API_URL, default=self._data.get(CONF_API_URL, BASE_URL_NA)): URL_FIELD,
+                    vol.Required(CONF_ACCESS_TOKEN): PASSWORD,
+                }
+            )
+            return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+        if step_id == "reauth_token":
+            return self.async_show_form(
+                step_id=step_id,
+                data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): PASSWORD}),
+                errors=errors,
+            )
+        if step_id == "reconfigure" and CONF_ACCESS_TOKEN in self._data:
+            schema = vol.Schema({vol.Required(CONF_API_URL, default=self._data[CONF_API_URL]): URL_FIELD})
+            return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id=step_id, data_schema=self._proxy_schema(self._data), errors=errors
+        )
+
+    # -------------------------------------------------------------- vehicles
+    async def async_step_vehicles(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick which of the account's cars to add (all by default)."""
+        assert self._found is not None
+        errors: dict[str, str] = {}
+        known = {v.vin for v in self._found.vehicles}
+        if user_input is not None:
+            chosen = [vin for vin in user_input.get(CONF_VEHICLES, []) if vin in known]
+            if chosen:
+                self._data[CONF_VEHICLES] = chosen
+                return self.async_create_entry(title=self._found.title, data=self._data)
+            errors[CONF_VEHICLES] = "no_vehicles_selected"
+        options = [
+            SelectOptionDict(value=v.vin, label=f"{v.display_name or v.vin} ({v.vin})")
+            for v in self._found.vehicles
+        ]
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_VEHICLES, default=sorted(known)): SelectSelector(
+                    SelectSelectorConfig(options=options, multiple=True)
+                )
+            }
+        )
+        return self.async_show_form(step_id="vehicles", data_schema=schema, errors=errors)
+
+    # ------------------------------------------------------------------ reauth
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        entry = self._get_reauth_entry()
+        if CONF_ACCESS_TOKEN in entry.data:
+            return await self.async_step_reauth_token()
+        if user_input is None:
+            return self.async_show_form(step_id="reauth_confirm")
+        return await self.async_step_pick_implementation()
+
+    async def async_step_reauth_token(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A new access token for a token-based entry."""
+        if user_input is not None:
+            token = str(user_input.get(CONF_ACCESS_TOKEN, "")).strip()
+            if not token:
+                return self._async_show_step_again("reauth_token", {CONF_ACCESS_TOKEN: "empty_token"})
+            self._data = {**self._get_reauth_entry().data, CONF_ACCESS_TOKEN: token}
+            return await self._async_test_and_finish("reauth_token")
+        return self.async_show_form(
+            step_id="reauth_token", data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): PASSWORD})
+        )
+
+    # -------------------------------------------------------------- reconfigure
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change where requests go: the API URL, or the local proxy and its CA file."""
+        entry: ConfigEntry[Any] = self._get_reconfigure_entry()
+        self._data = dict(entry.data)
+        if CONF_ACCESS_TOKEN in entry.data:
+            if user_input is not None:
+                api_url = str(user_input.get(CONF_API_URL, "")).strip().rstrip("/")
+                if not valid_api_url(api_url):
+                    return self._async_show_step_again("reconfigure", {CONF_API_URL: "invalid_url"})
+                self._data[CONF_API_URL] = api_url
+                return await self._async_test_and_finish("reconfigure")
+            schema = vol.Schema({vol.Required(CONF_API_URL, default=entry.data[CONF_API_URL]): URL_FIELD})
+            return self.async_show_form(step_id="reconfigure", data_schema=schema)
+        if user_input is not None:
+            return await self._async_proxy_input(user_input, "reconfigure")
+        return self.async_show_form(step_id="reconfigure", data_schema=self._proxy_schema(entry.data))

@@ -1,0 +1,133 @@
+"""One coordinator per vehicle, the entry's runtime data, and the poll error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    ApiError,
+    AuthenticationError,
+    BillingLimitReached,
+    CommunicationError,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    ServerError,
+)
+from .const import CONFIRM_DELAY, DOMAIN, LOGGER
+from .data import EVData
+from .vehicle import CommandOutcome, Vehicle
+
+# Never wait longer than this after a 429, whatever Retry-After says: Tesla has sent
+# values of many hours that overstated the wait.
+MAX_RATE_LIMIT_WAIT = timedelta(hours=1)
+
+
+@dataclass
+class EVChargeControlData:
+    """What a config entry holds while it is loaded."""
+
+    coordinators: dict[str, VehicleCoordinator] = field(default_factory=dict)
+    """By vehicle unique id (VIN or re.alto entity id)."""
+
+
+type EVChargeControlConfigEntry = ConfigEntry[EVChargeControlData]
+
+
+class VehicleCoordinator(DataUpdateCoordinator[EVData]):
+    """Polls one vehicle at the pace its provider asks for, and runs its commands."""
+
+    config_entry: EVChargeControlConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: EVChargeControlConfigEntry, vehicle: Vehicle) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {vehicle.name}",
+            update_interval=timedelta(minutes=5),
+            always_update=False,
+        )
+        self.vehicle = vehicle
+        self._confirm_unsub: CALLBACK_TYPE | None = None
+
+    @override
+    async def _async_update_data(self) -> EVData:
+        try:
+            result = await self.vehicle.async_poll(self.data)
+        except RateLimited as err:
+            # Keep what we know; ask again when the API says we may.
+            wait = timedelta(seconds=err.retry_after) if err.retry_after else timedelta(minutes=10)
+            self.update_interval = min(wait, MAX_RATE_LIMIT_WAIT)
+            LOGGER.warning(
+                "%s: rate limited by the vehicle API, next poll in %s",
+                self.vehicle.name,
+                self.update_interval,
+            )
+            if self.data is None:
+                raise UpdateFailed(translation_domain=DOMAIN, translation_key="rate_limited") from err
+            return self.data
+        except AuthenticationError as err:
+            raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed") from err
+        except ApiError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=_poll_error_key(err),
+                translation_placeholders={"error": err.message},
+            ) from err
+        self.update_interval = result.next_poll
+        return result.data
+
+    async def async_command(self, send: Callable[[], Awaitable[CommandOutcome]]) -> None:
+        """Run a command; show its known effect at once, and re-check if needed.
+
+        Errors propagate to the caller, which maps them for the user.
+        """
+        outcome = await send()
+        if outcome.changes:
+            current = self.data or EVData()
+            self.async_set_updated_data(current.with_changes(**outcome.changes))
+        if outcome.confirm:
+            self._schedule_confirmation()
+
+    @callback
+    def _schedule_confirmation(self) -> None:
+        if self._confirm_unsub is not None:
+            self._confirm_unsub()
+
+        @callback
+        def _refresh(_now: object) -> None:
+            self._confirm_unsub = None
+            self.hass.async_create_task(self.async_request_refresh(), eager_start=True)
+
+        self._confirm_unsub = async_call_later(self.hass, CONFIRM_DELAY, _refresh)
+
+    @override
+    async def async_shutdown(self) -> None:
+        if self._confirm_unsub is not None:
+            self._confirm_unsub()
+            self._confirm_unsub = None
+        await super().async_shutdown()
+
+
+def _poll_error_key(err: ApiError) -> str:
+    if isinstance(err, CommunicationError):
+        return "cannot_connect"
+    if isinstance(err, ServerError):
+        return "server_error"
+    if isinstance(err, NotFound):
+        return "vehicle_not_found"
+    if isinstance(err, MissingScope):
+        return "missing_scope"
+    if isinstance(err, BillingLimitReached):
+        return "billing_limit"
+    return "update_failed"

@@ -1,0 +1,95 @@
+"""What entities read: one provider-neutral snapshot per vehicle, and its capabilities.
+
+Each provider maps its own payloads (Tesla's ``charge_state``, re.alto's readings and
+commands) into ``EVData``; entity descriptions read ``EVData`` only and are created
+from ``Capability`` flags, so no entity code needs to know which API a car uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    """What a vehicle's API lets the integration show or do."""
+
+    CHARGING = "charging"
+    """Start and stop charging."""
+    CHARGE_LIMIT = "charge_limit"
+    CHARGING_AMPS = "charging_amps"
+    CHARGE_PORT = "charge_port"
+    CHARGE_LIMIT_PRESETS = "charge_limit_presets"
+    """Standard and max-range buttons."""
+    SCHEDULED_CHARGING = "scheduled_charging"
+    """A daily scheduled charging start time."""
+    SCHEDULED_DEPARTURE = "scheduled_departure"
+    CHARGING_WINDOWS = "charging_windows"
+    """Charging between a start and an end datetime (the schedule_charging action)."""
+    CHARGER_DETAILS = "charger_details"
+    """Charging state, power, rate, energy added, time to full."""
+    ODOMETER = "odometer"
+    COMMAND_STATUS = "command_status"
+    """Commands run asynchronously and report a status."""
+    COMMAND_COOLDOWN = "command_cooldown"
+    API_COSTS = "api_costs"
+
+
+class ChargingStatus(StrEnum):
+    """The charging state shown by the charging-state sensor."""
+
+    STARTING = "starting"
+    CHARGING = "charging"
+    STOPPED = "stopped"
+    COMPLETE = "complete"
+    DISCONNECTED = "disconnected"
+    NO_POWER = "no_power"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandStatus:
+    """The last asynchronous command and how it ended (or where it is)."""
+
+    command: str
+    status: str
+    """Lower-case: pending, triggered, sent, succeeded, failed, canceled."""
+    trigger_time: datetime | None = None
+    error_title: str | None = None
+    error_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EVData:
+    """A vehicle's state as last known. ``None`` means unknown."""
+
+    online: bool | None = None
+    """Whether the car is awake and reachable right now."""
+    updated_at: datetime | None = None
+    """When the vehicle values below were last fresh."""
+    battery_level: int | None = None
+    range_km: float | None = None
+    charging: bool | None = None
+    charging_status: ChargingStatus | None = None
+    plugged_in: bool | None = None
+    charge_limit: int | None = None
+    charge_limit_min: int | None = None
+    charge_limit_max: int | None = None
+    charge_limit_standard: int | None = None
+    charging_amps: int | None = None
+    charging_amps_max: int | None = None
+    charger_power_kw: float | None = None
+    charge_rate_km_h: float | None = None
+    energy_added_kwh: float | None = None
+    minutes_to_full: int | None = None
+    charge_port_open: bool | None = None
+    scheduled_charging_enabled: bool | None = None
+    scheduled_charging_minutes: int | None = None
+    scheduled_charging_start: datetime | None = None
+    odometer_km: float | None = None
+    last_command: CommandStatus | None = None
+    cooldown_until: datetime | None = None
+
+    def with_changes(self, **changes: object) -> EVData:
+        """A copy with some values replaced (used for optimistic updates)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""Diagnostics: what the integration knows, with credentials, VINs and places removed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_ACCESS_TOKEN, CONF_CA_FILE, CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_VEHICLES
+from .coordinator import EVChargeControlConfigEntry
+
+TO_REDACT = {
+    CONF_ACCESS_TOKEN,
+    CONF_CA_FILE,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_VEHICLES,
+    "token",
+    "refresh_token",
+    "id_token",
+    "title",
+    "unique_id",
+    "vin",
+    "serial_number",
+    "email",
+    "latitude",
+    "longitude",
+    "location",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: EVChargeControlConfigEntry
+) -> dict[str, Any]:
+    vehicles = []
+    for coordinator in entry.runtime_data.coordinators.values():
+        vehicle = coordinator.vehicle
+        costs = vehicle.costs
+        vehicles.append(
+            {
+                "name": vehicle.name,
+                "model": vehicle.model,
+                "capabilities": sorted(vehicle.capabilities),
+                "provider": async_redact_data(vehicle.diagnostics(), TO_REDACT),
+                "update_interval": str(coordinator.update_interval),
+                "last_update_success": coordinator.last_update_success,
+                "data": async_redact_data(asdict(coordinator.data), TO_REDACT) if coordinator.data else None,
+                "api_requests": costs.as_dict() if costs is not None else None,
+            }
+        )
+    return {
+        "entry": async_redact_data(
+            {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            TO_REDACT,
+        ),
+        "vehicles": vehicles,
+    }

@@ -1,0 +1,51 @@
+"""The base of every entity: one device per vehicle, named as its owner named it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import VehicleCoordinator
+from .data import EVData
+from .helpers import handle_command_errors
+from .vehicle import CommandOutcome
+
+
+class EVEntity(CoordinatorEntity[VehicleCoordinator]):
+    """An entity of one vehicle.
+
+    It stays available while the car sleeps (the coordinator keeps the last values), so
+    a car asleep since setup still has controls that can wake it.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: VehicleCoordinator, description: EntityDescription) -> None:
+        super().__init__(coordinator)
+        vehicle = coordinator.vehicle
+        self.entity_description = description
+        self._attr_unique_id = f"{vehicle.unique_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, vehicle.unique_id)},
+            name=vehicle.name,
+            manufacturer=vehicle.manufacturer,
+            model=vehicle.model,
+            serial_number=vehicle.serial_number,
+        )
+
+    @property
+    def data(self) -> EVData:
+        """The vehicle's last known values (all unknown before the first fetch)."""
+        return self.coordinator.data or EVData()
+
+    async def async_run_command(self, send: Callable[[], Awaitable[CommandOutcome]]) -> None:
+        """Send a command; on failure the entity shows its real state again."""
+        try:
+            async with handle_command_errors(self.coordinator):
+                await self.coordinator.async_command(send)
+        finally:
+            self.async_write_ha_state()

@@ -1,0 +1,114 @@
+"""Turning API errors into messages for the user, in one place for every action."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+
+from .api import (
+    ApiError,
+    AuthenticationError,
+    BillingLimitReached,
+    CommandRefused,
+    CommunicationError,
+    CooldownActive,
+    MissingScope,
+    RateLimited,
+    ServerError,
+    SigningRequired,
+    VehicleUnavailable,
+    WakeTimeout,
+)
+from .api.errors import InvalidArgument
+from .const import DOMAIN
+from .coordinator import VehicleCoordinator
+
+ISSUE_SIGNING_REQUIRED = "command_signing_required"
+# Refusal reasons the cars are known to give, each with its own translated message;
+# any other reason is shown as the car worded it.
+REFUSALS = {
+    "disconnected": "refused_disconnected",
+    "complete": "refused_complete",
+    "no_power": "refused_no_power",
+    "cable_connected": "refused_cable_connected",
+    "not_supported": "refused_not_supported",
+    "could_not_wake_buses": "refused_not_awake",
+    "charging": "refused_charging",
+    "VehicleNotPluggedIn": "refused_disconnected",
+}
+
+
+def _error(key: str, **placeholders: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders or None
+    )
+
+
+def command_error(hass: HomeAssistant, vehicle_name: str, err: ApiError) -> HomeAssistantError:
+    """The translated error a user sees when a command fails."""
+    name = vehicle_name
+    if isinstance(err, CommandRefused):
+        if err.reason in REFUSALS:
+            return _error(REFUSALS[err.reason], name=name)
+        return _error("command_refused", name=name, reason=err.reason or "unknown")
+    if isinstance(err, CooldownActive):
+        when = err.allowed_at.isoformat(timespec="minutes") if err.allowed_at else "unknown"
+        return _error("cooldown_active", name=name, allowed_at=when)
+    if isinstance(err, SigningRequired):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_SIGNING_REQUIRED,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_SIGNING_REQUIRED,
+            translation_placeholders={"name": name},
+            learn_more_url="https://github.com/teslamotors/vehicle-command#using-the-http-proxy",
+        )
+        return _error("signing_required", name=name)
+    if isinstance(err, WakeTimeout):
+        return _error("wake_timeout", name=name)
+    if isinstance(err, VehicleUnavailable):
+        return _error("vehicle_unavailable", name=name)
+    if isinstance(err, RateLimited):
+        seconds = str(round(err.retry_after)) if err.retry_after is not None else "?"
+        return _error("command_rate_limited", name=name, seconds=seconds)
+    if isinstance(err, AuthenticationError):
+        return _error("auth_failed")
+    if isinstance(err, MissingScope):
+        return _error("missing_scope", error=err.message)
+    if isinstance(err, BillingLimitReached):
+        return _error("billing_limit", error=err.message)
+    if isinstance(err, InvalidArgument):
+        return _error("invalid_argument", error=err.message)
+    if isinstance(err, CommunicationError):
+        return _error("cannot_connect", error=err.message)
+    if isinstance(err, ServerError):
+        return _error("server_error", error=err.message)
+    return _error("command_failed", name=name, error=err.message)
+
+
+def refuse(key: str, **placeholders: str) -> ServiceValidationError:
+    """The translated error for input that cannot apply; nothing is sent."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders or None
+    )
+
+
+@asynccontextmanager
+async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterator[None]:
+    """Wrap a command: API errors become translated ``HomeAssistantError``s.
+
+    A rejected credential also starts reauthentication, so the user is asked to sign
+    in again instead of seeing every later command fail.
+    """
+    try:
+        yield
+    except ApiError as err:
+        if isinstance(err, AuthenticationError):
+            coordinator.config_entry.async_start_reauth(coordinator.hass)
+        raise command_error(coordinator.hass, coordinator.vehicle.name, err) from err

@@ -1,0 +1,230 @@
+"""Sensors for a charging dashboard, and the API's cost counters (diagnostic)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfLength,
+    UnitOfPower,
+    UnitOfSpeed,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import EVChargeControlConfigEntry
+from .data import Capability, ChargingStatus, EVData
+from .entity import EVEntity
+from .vehicle import Vehicle
+
+# Read-only: values come from the coordinator.
+PARALLEL_UPDATES = 0
+
+type SensorValue = str | int | float | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EVSensorEntityDescription(SensorEntityDescription):
+    """A sensor reading the vehicle's data (or, for costs, the vehicle itself)."""
+
+    capability: Capability | None = None
+    """Created only when the vehicle has it; ``None`` for every vehicle."""
+    value_fn: Callable[[EVData, Vehicle], SensorValue]
+    attributes_fn: Callable[[EVData], dict[str, Any] | None] = lambda _data: None
+
+
+def _cost(vehicle: Vehicle, field: str) -> float | int | None:
+    costs = vehicle.costs
+    return None if costs is None else costs.as_dict()[field]
+
+
+def _requests_sensor(category: str) -> EVSensorEntityDescription:
+    return EVSensorEntityDescription(
+        key=f"api_{category}_requests",
+        translation_key=f"api_{category}_requests",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        capability=Capability.API_COSTS,
+        value_fn=lambda _data, vehicle: _cost(vehicle, category),
+    )
+
+
+def _last_command_attributes(data: EVData) -> dict[str, Any] | None:
+    command = data.last_command
+    if command is None:
+        return None
+    return {
+        "command": command.command,
+        "trigger_time": command.trigger_time.isoformat() if command.trigger_time else None,
+        "error_title": command.error_title,
+        "error_description": command.error_description,
+    }
+
+
+SENSORS: tuple[EVSensorEntityDescription, ...] = (
+    EVSensorEntityDescription(
+        key="battery_level",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data, _v: data.battery_level,
+    ),
+    EVSensorEntityDescription(
+        key="range",
+        translation_key="range",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda data, _v: data.range_km,
+    ),
+    EVSensorEntityDescription(
+        key="charging_state",
+        translation_key="charging_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in ChargingStatus],
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.charging_status.value if data.charging_status else None,
+    ),
+    EVSensorEntityDescription(
+        key="charger_power",
+        translation_key="charger_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.charger_power_kw,
+    ),
+    EVSensorEntityDescription(
+        key="charge_rate",
+        translation_key="charge_rate",
+        device_class=SensorDeviceClass.SPEED,
+        native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.charge_rate_km_h,
+    ),
+    EVSensorEntityDescription(
+        key="energy_added",
+        translation_key="energy_added",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.energy_added_kwh,
+    ),
+    EVSensorEntityDescription(
+        key="time_to_full",
+        translation_key="time_to_full",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.minutes_to_full,
+    ),
+    EVSensorEntityDescription(
+        key="charge_limit_sensor",
+        translation_key="charge_limit",
+        native_unit_of_measurement=PERCENTAGE,
+        capability=Capability.CHARGE_LIMIT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data, _v: data.charge_limit,
+    ),
+    EVSensorEntityDescription(
+        key="scheduled_charging_start",
+        translation_key="scheduled_charging_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        capability=Capability.SCHEDULED_CHARGING,
+        value_fn=lambda data, _v: data.scheduled_charging_start,
+    ),
+    EVSensorEntityDescription(
+        key="odometer",
+        translation_key="odometer",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=0,
+        capability=Capability.ODOMETER,
+        value_fn=lambda data, _v: data.odometer_km,
+    ),
+    EVSensorEntityDescription(
+        key="last_command",
+        translation_key="last_command",
+        device_class=SensorDeviceClass.ENUM,
+        options=["pending", "triggered", "sent", "succeeded", "failed", "canceled"],
+        capability=Capability.COMMAND_STATUS,
+        value_fn=lambda data, _v: data.last_command.status if data.last_command else None,
+        attributes_fn=_last_command_attributes,
+    ),
+    EVSensorEntityDescription(
+        key="cooldown_end",
+        translation_key="cooldown_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        capability=Capability.COMMAND_COOLDOWN,
+        value_fn=lambda data, _v: data.cooldown_until,
+    ),
+    EVSensorEntityDescription(
+        key="data_updated",
+        translation_key="data_updated",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data, _v: data.updated_at,
+    ),
+    EVSensorEntityDescription(
+        key="api_cost",
+        translation_key="api_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement="USD",
+        suggested_display_precision=3,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.API_COSTS,
+        value_fn=lambda _data, vehicle: _cost(vehicle, "cost_usd"),
+    ),
+    _requests_sensor("data"),
+    _requests_sensor("command"),
+    _requests_sensor("wake"),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EVChargeControlConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_add_entities(
+        EVSensor(coordinator, description)
+        for coordinator in entry.runtime_data.coordinators.values()
+        for description in SENSORS
+        if description.capability is None or description.capability in coordinator.vehicle.capabilities
+    )
+
+
+class EVSensor(EVEntity, SensorEntity):
+    """A vehicle sensor."""
+
+    entity_description: EVSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> SensorValue:
+        return self.entity_description.value_fn(self.data, self.coordinator.vehicle)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        return self.entity_description.attributes_fn(self.data)

@@ -1,0 +1,141 @@
+"""Actions that take a vehicle (device) and settings no single entity can carry.
+
+Registered once in ``async_setup`` so they exist before and after entries load.  Input
+is checked here, field by field, so a bad value is refused with a translated
+``ServiceValidationError`` naming the field, and nothing reaches the car.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import voluptuous as vol
+
+from .const import DOMAIN
+from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
+from .data import Capability
+from .helpers import handle_command_errors, refuse
+from .vehicle import CommandOutcome, DepartureSettings, Vehicle
+
+ATTR_DEVICE_ID = "device_id"
+SERVICE_SET_SCHEDULED_CHARGING = "set_scheduled_charging"
+SERVICE_SET_SCHEDULED_DEPARTURE = "set_scheduled_departure"
+
+_DEPARTURE_FLAGS = (
+    "preconditioning_enabled",
+    "preconditioning_weekdays_only",
+    "off_peak_charging_enabled",
+    "off_peak_charging_weekdays_only",
+)
+
+# Keys are checked by the schema; values by the handlers, for translated messages.
+SCHEDULED_CHARGING_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): object, vol.Required("enable"): object, vol.Optional("time"): object}
+)
+_DEPARTURE_FIELDS: dict[vol.Marker, object] = {
+    vol.Required(ATTR_DEVICE_ID): object,
+    vol.Optional("enable"): object,
+    vol.Optional("departure_time"): object,
+    vol.Optional("end_off_peak_time"): object,
+}
+_DEPARTURE_FIELDS.update({vol.Optional(flag): object for flag in _DEPARTURE_FLAGS})
+SCHEDULED_DEPARTURE_SCHEMA = vol.Schema(_DEPARTURE_FIELDS)
+
+
+def _bool(call: ServiceCall, field: str, default: bool | None = None) -> bool:
+    value = call.data.get(field, default)
+    if value is None:
+        raise refuse("missing_field", field=field)
+    try:
+        return bool(cv.boolean(value))
+    except vol.Invalid as err:
+        raise refuse("invalid_boolean", field=field, value=str(value)) from err
+
+
+def _minutes(call: ServiceCall, field: str) -> int | None:
+    """``HH:MM`` (or a time) as minutes after midnight; ``None`` when not given."""
+    value = call.data.get(field)
+    if value is None:
+        return None
+    try:
+        parsed: time = cv.time(value)
+    except vol.Invalid as err:
+        raise refuse("invalid_time", field=field, value=str(value)) from err
+    return parsed.hour * 60 + parsed.minute
+
+
+def _coordinator(hass: HomeAssistant, call: ServiceCall, capability: Capability) -> VehicleCoordinator:
+    """The loaded vehicle behind the call's device, if it can do ``capability``."""
+    device_id = call.data[ATTR_DEVICE_ID]
+    device = dr.async_get(hass).async_get(str(device_id))
+    if device is None:
+        raise refuse("invalid_device", device_id=str(device_id))
+    # Newer Home Assistant gives a device one config entry; older ones a set.
+    owner = getattr(device, "config_entry_id", None)
+    entry_ids = {owner} if owner else set(device.config_entries)
+    for entry_id in entry_ids:
+        entry: EVChargeControlConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            continue
+        if entry.state is not ConfigEntryState.LOADED:
+            raise refuse("entry_not_loaded", name=device.name or str(device_id))
+        for domain, unique_id in device.identifiers:
+            coordinator = entry.runtime_data.coordinators.get(unique_id) if domain == DOMAIN else None
+            if coordinator is not None:
+                if capability not in coordinator.vehicle.capabilities:
+                    raise refuse("not_supported", name=coordinator.vehicle.name)
+                return coordinator
+    raise refuse("invalid_device", device_id=str(device_id))
+
+
+async def _run(coordinator: VehicleCoordinator, send: Callable[[Vehicle], Awaitable[CommandOutcome]]) -> None:
+    async with handle_command_errors(coordinator):
+        await coordinator.async_command(lambda: send(coordinator.vehicle))
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions."""
+
+    async def set_scheduled_charging(call: ServiceCall) -> None:
+        coordinator = _coordinator(hass, call, Capability.SCHEDULED_CHARGING)
+        enable = _bool(call, "enable")
+        minutes = _minutes(call, "time")
+        if minutes is None:
+            if enable:
+                raise refuse("time_required", field="time")
+            # Turning it off keeps the car's time for the next time it is turned on.
+            minutes = (coordinator.data.scheduled_charging_minutes if coordinator.data else None) or 0
+        chosen = minutes
+        await _run(coordinator, lambda vehicle: vehicle.async_set_scheduled_charging(enable, chosen))
+
+    async def set_scheduled_departure(call: ServiceCall) -> None:
+        coordinator = _coordinator(hass, call, Capability.SCHEDULED_DEPARTURE)
+        enable = _bool(call, "enable", default=True)
+        flags: dict[str, Any] = {flag: _bool(call, flag, default=False) for flag in _DEPARTURE_FLAGS}
+        departure = _minutes(call, "departure_time")
+        end_off_peak = _minutes(call, "end_off_peak_time")
+        if enable and departure is None:
+            raise refuse("time_required", field="departure_time")
+        off_peak = flags["off_peak_charging_enabled"] or flags["off_peak_charging_weekdays_only"]
+        if enable and off_peak and end_off_peak is None:
+            raise refuse("time_required", field="end_off_peak_time")
+        settings = DepartureSettings(
+            enable=enable,
+            departure_time=departure or 0,
+            end_off_peak_time=end_off_peak or 0,
+            **flags,
+        )
+        await _run(coordinator, lambda vehicle: vehicle.async_set_scheduled_departure(settings))
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_SET_SCHEDULED_CHARGING, set_scheduled_charging, schema=SCHEDULED_CHARGING_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_SET_SCHEDULED_DEPARTURE, set_scheduled_departure, schema=SCHEDULED_DEPARTURE_SCHEMA
+    )

@@ -1,0 +1,121 @@
+"""Switches: charging on/off, and scheduled charging."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import EVChargeControlConfigEntry
+from .data import Capability, EVData
+from .entity import EVEntity
+from .helpers import refuse
+from .vehicle import CommandOutcome, Vehicle
+
+# Commands go out one at a time per entity; the vehicle serialises them anyway.
+PARALLEL_UPDATES = 1
+
+
+def _never(_data: EVData) -> str | None:
+    return None
+
+
+def _cannot_start(data: EVData) -> str | None:
+    """Why charging cannot start, when the last known values already say so."""
+    if data.plugged_in is False:
+        return "not_plugged_in"
+    if (
+        data.battery_level is not None
+        and data.charge_limit is not None
+        and data.battery_level >= data.charge_limit
+    ):
+        return "charge_limit_reached"
+    return None
+
+
+def _keep_schedule_time(vehicle: Vehicle, data: EVData, enable: bool) -> Awaitable[CommandOutcome]:
+    if data.scheduled_charging_minutes is None:
+        raise refuse("scheduled_time_unknown")
+    return vehicle.async_set_scheduled_charging(enable, data.scheduled_charging_minutes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EVSwitchEntityDescription(SwitchEntityDescription):
+    """A switch that sends one command to turn on and another to turn off."""
+
+    capability: Capability
+    is_on_fn: Callable[[EVData], bool | None]
+    turn_on_fn: Callable[[Vehicle, EVData], Awaitable[CommandOutcome]]
+    turn_off_fn: Callable[[Vehicle, EVData], Awaitable[CommandOutcome]]
+    refuse_on_fn: Callable[[EVData], str | None] = _never
+
+
+SWITCHES: tuple[EVSwitchEntityDescription, ...] = (
+    EVSwitchEntityDescription(
+        key="charging",
+        translation_key="charging",
+        device_class=SwitchDeviceClass.SWITCH,
+        capability=Capability.CHARGING,
+        is_on_fn=lambda data: data.charging,
+        turn_on_fn=lambda vehicle, _data: vehicle.async_start_charging(),
+        turn_off_fn=lambda vehicle, _data: vehicle.async_stop_charging(),
+        refuse_on_fn=_cannot_start,
+    ),
+    EVSwitchEntityDescription(
+        key="scheduled_charging",
+        translation_key="scheduled_charging",
+        device_class=SwitchDeviceClass.SWITCH,
+        capability=Capability.SCHEDULED_CHARGING,
+        is_on_fn=lambda data: data.scheduled_charging_enabled,
+        turn_on_fn=lambda vehicle, data: _keep_schedule_time(vehicle, data, True),
+        turn_off_fn=lambda vehicle, data: _keep_schedule_time(vehicle, data, False),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EVChargeControlConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    async_add_entities(
+        EVSwitch(coordinator, description)
+        for coordinator in entry.runtime_data.coordinators.values()
+        for description in SWITCHES
+        if description.capability in coordinator.vehicle.capabilities
+    )
+
+
+class EVSwitch(EVEntity, SwitchEntity):
+    """A vehicle switch."""
+
+    entity_description: EVSwitchEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        return self.entity_description.is_on_fn(self.data)
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        if self.is_on is True:
+            return  # Already on: sending it again would only cost a command.
+        if (reason := self.entity_description.refuse_on_fn(self.data)) is not None:
+            raise refuse(reason, name=self.coordinator.vehicle.name)
+        data = self.data
+        await self.async_run_command(
+            lambda: self.entity_description.turn_on_fn(self.coordinator.vehicle, data)
+        )
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        if self.is_on is False:
+            return
+        data = self.data
+        await self.async_run_command(
+            lambda: self.entity_description.turn_off_fn(self.coordinator.vehicle, data)
+        )

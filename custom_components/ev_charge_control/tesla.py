@@ -1,0 +1,343 @@
+"""Tesla vehicles: the polling policy and the commands, on top of ``api.tesla``.
+
+Polling follows what users of the existing integrations taught us:
+* every ``vehicle_data`` call is billed and keeps older cars awake, so it is only made
+  when the car is already online and the data is worth refreshing;
+* the free vehicle list tells whether a car is online; it is shared by every car of
+  the account, so sleeping cars cost one request per cycle in total;
+* a command first makes sure the car is awake (a car can fall asleep between a poll and
+  a command), and a 408 on the command itself means wake and retry once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, override
+
+from homeassistant.util import dt as dt_util
+
+from .api import CostCounter, NotFound, VehicleUnavailable, WrongRegion
+from .api.tesla import ChargeState, ChargingState, CommandResult, TeslaClient, Vehicle as ApiVehicle
+from .api.tesla.const import VehicleState
+from .const import (
+    MANUFACTURER_TESLA,
+    TESLA_CHARGING_INTERVAL,
+    TESLA_IDLE_DATA_INTERVAL,
+    TESLA_RECENTLY_ONLINE,
+    TESLA_STATE_INTERVAL,
+    TESLA_STATE_MAX_AGE,
+    TESLA_WAKE_TIMEOUT,
+)
+from .data import Capability, ChargingStatus, EVData
+from .vehicle import CommandOutcome, DepartureSettings, PollResult, Vehicle
+
+MILES_TO_KM = 1.609344
+TESLA_CAPABILITIES = frozenset(
+    {
+        Capability.CHARGING,
+        Capability.CHARGE_LIMIT,
+        Capability.CHARGING_AMPS,
+        Capability.CHARGE_PORT,
+        Capability.CHARGE_LIMIT_PRESETS,
+        Capability.SCHEDULED_CHARGING,
+        Capability.SCHEDULED_DEPARTURE,
+        Capability.CHARGER_DETAILS,
+        Capability.API_COSTS,
+    }
+)
+_CHARGING_STATUS = {
+    ChargingState.STARTING: ChargingStatus.STARTING,
+    ChargingState.CHARGING: ChargingStatus.CHARGING,
+    ChargingState.STOPPED: ChargingStatus.STOPPED,
+    ChargingState.COMPLETE: ChargingStatus.COMPLETE,
+    ChargingState.DISCONNECTED: ChargingStatus.DISCONNECTED,
+    ChargingState.NO_POWER: ChargingStatus.NO_POWER,
+}
+# The fourth VIN character names the model.
+_MODELS = {"S": "Model S", "3": "Model 3", "X": "Model X", "Y": "Model Y", "C": "Cybertruck", "R": "Roadster"}
+
+
+def model_from_vin(vin: str) -> str | None:
+    return _MODELS.get(vin[3:4].upper()) if len(vin) == 17 else None
+
+
+def _km(miles: float | None) -> float | None:
+    return None if miles is None else round(miles * MILES_TO_KM, 2)
+
+
+def charge_state_to_data(charge: ChargeState, fetched_at: datetime) -> EVData:
+    """Tesla's ``charge_state`` as the integration's neutral snapshot."""
+    minutes = charge.minutes_to_full_charge
+    if minutes is None and charge.time_to_full_charge is not None:
+        minutes = round(charge.time_to_full_charge * 60)
+    mode = charge.scheduled_charging_mode
+    start = charge.scheduled_charging_start_time
+    return EVData(
+        online=True,
+        updated_at=fetched_at,
+        battery_level=charge.battery_level,
+        range_km=_km(charge.battery_range),
+        charging=charge.is_charging if charge.charging_state is not None else None,
+        charging_status=_CHARGING_STATUS.get(charge.charging_state) if charge.charging_state else None,
+        plugged_in=charge.is_plugged_in,
+        charge_limit=charge.charge_limit_soc,
+        charge_limit_min=charge.charge_limit_soc_min,
+        charge_limit_max=charge.charge_limit_soc_max,
+        charge_limit_standard=charge.charge_limit_soc_std,
+        charging_amps=charge.charge_current_request,
+        charging_amps_max=charge.charge_current_request_max,
+        charger_power_kw=charge.charger_power,
+        charge_rate_km_h=_km(charge.charge_rate),
+        energy_added_kwh=charge.charge_energy_added,
+        minutes_to_full=minutes,
+        charge_port_open=charge.charge_port_door_open,
+        scheduled_charging_enabled=None if mode is None else mode == "StartAt",
+        scheduled_charging_minutes=charge.scheduled_charging_start_time_minutes,
+        scheduled_charging_start=(
+            dt_util.utc_from_timestamp(start) if start is not None and mode not in (None, "Off") else None
+        ),
+    )
+
+
+class TeslaAccount:
+    """One Tesla account: its client and the shared check of which cars are online."""
+
+    def __init__(
+        self,
+        client: TeslaClient,
+        on_base_url_change: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.client = client
+        self._on_base_url_change = on_base_url_change
+        self._states: dict[str, ApiVehicle] = {}
+        self._states_at: datetime | None = None
+        self._pending: asyncio.Future[dict[str, ApiVehicle]] | None = None
+
+    async def async_list_vehicles(self) -> list[ApiVehicle]:
+        """Every vehicle of the account, following a wrong-region answer once."""
+        try:
+            vehicles = await self.client.list_vehicles()
+        except WrongRegion as err:
+            if not err.base_url or err.base_url == self.client.base_url:
+                raise
+            self.client.base_url = err.base_url
+            if self._on_base_url_change is not None:
+                await self._on_base_url_change(err.base_url)
+            vehicles = await self.client.list_vehicles()
+        self._states = {v.vin: v for v in vehicles}
+        self._states_at = dt_util.utcnow()
+        return vehicles
+
+    async def async_vehicle_states(self) -> dict[str, ApiVehicle]:
+        """States of every car, from one recent list call shared by all coordinators."""
+        if self._states_at is not None and dt_util.utcnow() - self._states_at < TESLA_STATE_MAX_AGE:
+            return self._states
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(self._refresh_states())
+        pending = self._pending
+        return await asyncio.shield(pending)
+
+    async def _refresh_states(self) -> dict[str, ApiVehicle]:
+        try:
+            await self.async_list_vehicles()
+            return self._states
+        finally:
+            self._pending = None
+
+    def note_state(self, vin: str, state: VehicleState) -> None:
+        """Remember what a command learnt about a car's state."""
+        known = self._states.get(vin)
+        if known is not None and known.state is not state:
+            self._states[vin] = ApiVehicle(
+                vin=known.vin,
+                vehicle_id=known.vehicle_id,
+                display_name=known.display_name,
+                state=state,
+                command_signing=known.command_signing,
+                raw=known.raw,
+            )
+
+
+class TeslaVehicle(Vehicle):
+    """A Tesla of the account."""
+
+    capabilities = TESLA_CAPABILITIES
+    manufacturer = MANUFACTURER_TESLA
+
+    def __init__(self, account: TeslaAccount, summary: ApiVehicle) -> None:
+        self.account = account
+        self.client = account.client
+        self.vin = summary.vin
+        self.unique_id = summary.vin
+        self.serial_number = summary.vin
+        self.model = model_from_vin(summary.vin)
+        self.name = summary.display_name or self.model or summary.vin
+        self.command_signing = summary.command_signing
+        self._state = summary.state
+        self._state_at = dt_util.utcnow()
+        self._lock = asyncio.Lock()
+        self._refresh_data = False
+        self._last: EVData | None = None
+
+    @property
+    @override
+    def costs(self) -> CostCounter:
+        return self.client.costs.for_vehicle(self.vin)
+
+    @override
+    def diagnostics(self) -> dict[str, Any]:
+        return {"state": self._state, "command_signing": self.command_signing, "model": self.model}
+
+    def _note_state(self, state: VehicleState) -> None:
+        self._state = state
+        self._state_at = dt_util.utcnow()
+        self.account.note_state(self.vin, state)
+
+    # ------------------------------------------------------------------ polling
+    @override
+    async def async_poll(self, previous: EVData | None) -> PollResult:
+        states = await self.account.async_vehicle_states()
+        summary = states.get(self.vin)
+        if summary is None:
+            raise NotFound(f"{self.vin} is no longer on the account")
+        self._note_state(summary.state)
+        data = previous or EVData()
+        if not summary.is_online:
+            return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+        if self._wants_data(data):
+            try:
+                fresh = await self.client.vehicle_data(self.vin)
+            except VehicleUnavailable:
+                # It fell asleep between the state check and the data call.
+                self._note_state(VehicleState.ASLEEP)
+                return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+            self._refresh_data = False
+            if fresh.charge_state is not None:
+                data = charge_state_to_data(fresh.charge_state, dt_util.utcnow())
+        else:
+            data = data.with_changes(online=True)
+        self._last = data
+        return PollResult(data, self._next_poll(data))
+
+    def _wants_data(self, data: EVData) -> bool:
+        if data.updated_at is None or self._refresh_data or data.online is not True:
+            # Never fetched, asked to confirm a command, or the car just woke up.
+            return True
+        age = dt_util.utcnow() - data.updated_at
+        if data.charging:
+            # Leave a little slack so a poll scheduled at the interval does fetch.
+            return age >= TESLA_CHARGING_INTERVAL - timedelta(seconds=30)
+        return age >= TESLA_IDLE_DATA_INTERVAL
+
+    @staticmethod
+    def _next_poll(data: EVData) -> timedelta:
+        if data.charging:
+            interval = TESLA_CHARGING_INTERVAL
+            if data.minutes_to_full is not None and data.minutes_to_full > 0:
+                # Catch the end of the session rather than report it up to 9 min late.
+                interval = min(interval, timedelta(minutes=data.minutes_to_full + 1))
+            return interval
+        return TESLA_STATE_INTERVAL
+
+    # ----------------------------------------------------------------- commands
+    async def _ensure_awake(self) -> None:
+        recently = dt_util.utcnow() - self._state_at < TESLA_RECENTLY_ONLINE
+        if self._state is VehicleState.ONLINE and recently:
+            return
+        summary = await self.client.vehicle(self.vin)
+        self._note_state(summary.state)
+        if summary.is_online:
+            return
+        await self.client.wake_and_wait(self.vin, timeout=TESLA_WAKE_TIMEOUT)
+        self._note_state(VehicleState.ONLINE)
+        # It was asleep: whatever it says now is news.
+        self._refresh_data = True
+
+    async def _command(self, send: Callable[[], Awaitable[CommandResult]]) -> CommandResult:
+        """Send one command: serialised per car, woken first, retried once after a 408."""
+        async with self._lock:
+            await self._ensure_awake()
+            try:
+                result = await send()
+            except VehicleUnavailable:
+                self._note_state(VehicleState.ASLEEP)
+                await self._ensure_awake()
+                result = await send()
+            self._note_state(VehicleState.ONLINE)
+            return result
+
+    def _confirm(self, **changes: Any) -> CommandOutcome:
+        self._refresh_data = True
+        return CommandOutcome(changes=changes, confirm=True)
+
+    @override
+    async def async_start_charging(self) -> CommandOutcome:
+        await self._command(lambda: self.client.charge_start(self.vin))
+        return self._confirm(charging=True, charging_status=ChargingStatus.STARTING)
+
+    @override
+    async def async_stop_charging(self) -> CommandOutcome:
+        await self._command(lambda: self.client.charge_stop(self.vin))
+        return self._confirm(charging=False, charging_status=ChargingStatus.STOPPED)
+
+    @override
+    async def async_set_charge_limit(self, percent: int) -> CommandOutcome:
+        await self._command(lambda: self.client.set_charge_limit(self.vin, percent))
+        return CommandOutcome({"charge_limit": percent})
+
+    @override
+    async def async_set_charging_amps(self, amps: int) -> CommandOutcome:
+        await self._command(lambda: self.client.set_charging_amps(self.vin, amps))
+        return CommandOutcome({"charging_amps": amps})
+
+    @override
+    async def async_open_charge_port(self) -> CommandOutcome:
+        await self._command(lambda: self.client.charge_port_door_open(self.vin))
+        return CommandOutcome({"charge_port_open": True})
+
+    @override
+    async def async_close_charge_port(self) -> CommandOutcome:
+        await self._command(lambda: self.client.charge_port_door_close(self.vin))
+        return CommandOutcome({"charge_port_open": False})
+
+    @override
+    async def async_charge_max_range(self) -> CommandOutcome:
+        await self._command(lambda: self.client.charge_max_range(self.vin))
+        maximum = self._last.charge_limit_max if self._last else None
+        return CommandOutcome({"charge_limit": maximum or 100})
+
+    @override
+    async def async_charge_standard(self) -> CommandOutcome:
+        await self._command(lambda: self.client.charge_standard(self.vin))
+        standard = self._last.charge_limit_standard if self._last else None
+        if standard is None:
+            return self._confirm()
+        return CommandOutcome({"charge_limit": standard})
+
+    @override
+    async def async_set_scheduled_charging(self, enable: bool, minutes: int) -> CommandOutcome:
+        await self._command(lambda: self.client.set_scheduled_charging(self.vin, enable, minutes))
+        changes: dict[str, Any] = {"scheduled_charging_enabled": enable}
+        if enable:
+            changes["scheduled_charging_minutes"] = minutes
+        else:
+            changes["scheduled_charging_start"] = None
+        return self._confirm(**changes)
+
+    @override
+    async def async_set_scheduled_departure(self, settings: DepartureSettings) -> CommandOutcome:
+        await self._command(
+            lambda: self.client.set_scheduled_departure(
+                self.vin,
+                enable=settings.enable,
+                departure_time=settings.departure_time,
+                preconditioning_enabled=settings.preconditioning_enabled,
+                preconditioning_weekdays_only=settings.preconditioning_weekdays_only,
+                off_peak_charging_enabled=settings.off_peak_charging_enabled,
+                off_peak_charging_weekdays_only=settings.off_peak_charging_weekdays_only,
+                end_off_peak_time=settings.end_off_peak_time,
+            )
+        )
+        return self._confirm()

@@ -1,0 +1,113 @@
+"""The interface every provider's vehicle implements for the coordinator and entities."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .api import CostCounter
+from .data import Capability, EVData
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """A poll's outcome: the data, and when the next poll should run."""
+
+    data: EVData
+    next_poll: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    """What a command changed, known from the API's reply, and whether to re-check.
+
+    ``changes`` are applied to the vehicle's data at once, so the entity shows the
+    requested state without waiting for a poll.  ``confirm`` asks for a refresh shortly
+    after, for commands whose reply does not settle the result (charging may still
+    fail to start; an asynchronous command is still running).
+    """
+
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    confirm: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DepartureSettings:
+    """Arguments of Tesla's set_scheduled_departure, times in minutes after midnight."""
+
+    enable: bool
+    departure_time: int
+    preconditioning_enabled: bool = False
+    preconditioning_weekdays_only: bool = False
+    off_peak_charging_enabled: bool = False
+    off_peak_charging_weekdays_only: bool = False
+    end_off_peak_time: int = 0
+
+
+class Vehicle(ABC):
+    """One car behind one provider's API.
+
+    Subclasses implement what their ``capabilities`` promise; entities and actions are
+    only created for those, so the remaining methods are never called.
+    """
+
+    unique_id: str
+    name: str
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    capabilities: frozenset[Capability] = frozenset()
+
+    @abstractmethod
+    async def async_poll(self, previous: EVData | None) -> PollResult:
+        """Fetch what is worth fetching now (never waking a sleeping car)."""
+
+    @property
+    def costs(self) -> CostCounter | None:
+        """Requests made for this vehicle, by billing category, if the API bills them."""
+        return None
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Provider details for the diagnostics download (redacted by the caller)."""
+        return {}
+
+    async def async_start_charging(self) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_stop_charging(self) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_set_charge_limit(self, percent: int) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_set_charging_amps(self, amps: int) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_open_charge_port(self) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_close_charge_port(self) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_charge_max_range(self) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_charge_standard(self) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_set_scheduled_charging(self, enable: bool, minutes: int) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_set_scheduled_departure(self, settings: DepartureSettings) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_schedule_charging(
+        self, start: datetime, end: datetime, *, ignore_cooldown: bool
+    ) -> CommandOutcome:
+        raise NotImplementedError
+
+    async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
+        raise NotImplementedError
