@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .tesla.api import base_url_for
 from .world import ACTIONS, World, apply_action
 
 
@@ -148,8 +149,9 @@ def add_routes(app: web.Application, world: World) -> None:
             kwargs["scopes"] = tuple(body["scopes"])
         if "expires_in" in body:
             kwargs["lifetime"] = float(body["expires_in"])
-        root = f"{request.scheme}://{request.host}"
-        return web.json_response(world.tokens.issue(account, world.now(), audience=root, **kwargs))
+        # The audience is the account's regional base URL, as the token endpoint's is.
+        audience = base_url_for(request, account.region)
+        return web.json_response(world.tokens.issue(account, world.now(), audience=audience, **kwargs))
 
     @routes.post("/sim/accounts/{account_id}")
     async def change_account(request: web.Request) -> web.Response:

@@ -126,7 +126,7 @@ class TokenStore:
     def revoke_refresh(self, token: str | None = None) -> int:
         """Admin: mark one or every refresh token used (as after a password reset)."""
         targets = [token] if token else list(self.refresh)
-        for key in targets:
-            if key in self.refresh:
-                self.refresh[key].used = True
-        return len(targets)
+        found = [key for key in targets if key in self.refresh]
+        for key in found:
+            self.refresh[key].used = True
+        return len(found)

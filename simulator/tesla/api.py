@@ -167,8 +167,11 @@ class TeslaApi:
         account = self.authenticate(request, ("vehicle_device_data",))
         if isinstance(account, web.Response):
             return account
-        page = max(int(request.query.get("page", 1)), 1)
-        per_page = max(int(request.query.get("per_page", 100)), 1)
+        try:
+            page = max(int(request.query.get("page", 1)), 1)
+            per_page = max(int(request.query.get("per_page", 100)), 1)
+        except ValueError:
+            return _error(400, "invalid_field", "page and per_page must be integers")
         everything = [self.world.vehicles[vin].summary() for vin in account.vins]
         chunk = everything[(page - 1) * per_page : page * per_page]
         return web.json_response({"response": chunk, "count": len(everything)})
@@ -269,11 +272,15 @@ class TeslaApi:
         raise web.HTTPFound(f"{redirect_uri}{sep}{urlencode(query)}")
 
     async def token(self, request: web.Request) -> web.Response:
-        form: dict[str, Any]
+        form: Any
         if request.content_type == "application/json":
             form = request.get("json_body") or {}
         else:
             form = dict(await request.post())
+        if not isinstance(form, dict):
+            return web.json_response(
+                {"error": "invalid_request", "error_description": "expected an object"}, status=400
+            )
         grant = form.get("grant_type")
         tokens = self.world.tokens
         now = self.world.now()
