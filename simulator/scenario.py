@@ -121,6 +121,7 @@ def _build_vehicle(spec: dict[str, Any], defaults: dict[str, Any], now: float, i
         vehicle.start_drive(float(drive.get("minutes", 30)), float(drive.get("miles", 10)))
     if "state" in spec:
         vehicle.set_state(spec["state"])
+    vehicle.replay = bool(spec.get("replay", False))
     return vehicle
 
 

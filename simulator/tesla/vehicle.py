@@ -129,6 +129,9 @@ class SimVehicle:
     user_stopped: bool = False
     energy_added: float = 0.0
     low_amps_pending: int | None = None
+    replay: bool = False
+    """Serve the seed payload's charge_state verbatim until a command changes the car
+    (tests that check how real payloads are read)."""
 
     schedule_mode: str = "Off"
     schedule_minutes: int = 0
@@ -492,6 +495,7 @@ class SimVehicle:
     def command(self, name: str, params: dict[str, Any]) -> tuple[bool, str]:
         """Run a charging command on an online car. Returns ``(result, reason)``."""
         self.touch()
+        self.replay = False  # From now on the car reports what the physics say.
         handler = getattr(self, f"_cmd_{name}")
         result: tuple[bool, str] = handler(**params)
         self._settle()
@@ -650,6 +654,8 @@ class SimVehicle:
 
     def charge_state(self) -> dict[str, Any]:
         """``charge_state`` as the car reports it now."""
+        if self.replay:
+            return dict(self.base.get("charge_state", {}))
         out = dict(self.base.get("charge_state", {}))
         level = self.battery_level
         charging = self.charging_state == "Charging"
