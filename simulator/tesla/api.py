@@ -13,6 +13,7 @@ Region hosts are modelled as path prefixes: ``/`` is North America, ``/eu`` Euro
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -80,6 +81,13 @@ def base_url_for(request: web.Request, region: str) -> str:
 
 def _error(status: int, error: str, description: str = "") -> web.Response:
     return web.json_response(tesla_body(error, description), status=status)
+
+
+def _is_integral(value: Any) -> bool:
+    """A JSON number with an integer value (NaN, infinities and booleans are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or (math.isfinite(value) and value.is_integer())
 
 
 def _param_error(reason: str) -> web.Response:
@@ -211,8 +219,11 @@ class TeslaApi:
         vehicle = found[1]
         if name not in COMMANDS:
             return _error(400, "invalid_command")
-        if not request.content_type.startswith("application/json") and request.can_read_body:
+        # body_exists, not can_read_body: the middleware has already read the body.
+        if not request.content_type.startswith("application/json") and request.body_exists:
             return _error(406, "not_a_JSON_request")
+        if request.get("json_error"):
+            return _error(400, "invalid_request", "body is not valid JSON")
         body = request.get("json_body")
         if body is None:
             body = {}
@@ -245,7 +256,7 @@ class TeslaApi:
             if kind == "bool":
                 if not isinstance(value, bool):
                     return _param_error(f"invalid {param} param")
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            elif not _is_integral(value):
                 return _param_error(f"invalid {param} param")
             else:
                 value = int(value)
