@@ -65,6 +65,7 @@ DEFAULT_WAKE_TIMEOUT = 60.0
 DEFAULT_WAKE_POLL_DELAYS: tuple[float, ...] = (2.0, 3.0, 5.0)
 _REGION_URL = re.compile(r"use base URL: (https?://[^\s,]+)")
 _RETRY_IN = re.compile(r"Retry in (\d+) seconds")
+_ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
 
 
 def create_ssl_context(ca_file: str) -> ssl.SSLContext:
@@ -199,6 +200,19 @@ def raise_for_status(status: int, text: str, headers: Mapping[str, str]) -> None
     raise ApiError(message, status=status)
 
 
+def _endpoint_filter(endpoints: Iterable[Endpoint | str]) -> str:
+    """The ``endpoints`` query value: known section names joined by semicolons."""
+    # A single name is a str, and so iterable: without this, Endpoint.CHARGE_STATE
+    # would be read letter by letter.
+    names = [endpoints] if isinstance(endpoints, str) else list(endpoints)
+    if not names:
+        raise InvalidArgument("endpoints", "name at least one section, or pass None for the default")
+    for name in names:
+        if not isinstance(name, str) or name not in _ENDPOINT_NAMES:
+            raise InvalidArgument("endpoints", f"unknown endpoint {name!r}")
+    return ";".join(str(name) for name in names)
+
+
 class TeslaClient:
     """Tesla's vehicle API for one account."""
 
@@ -304,8 +318,10 @@ class TeslaClient:
 
     @staticmethod
     def _vehicle_path(vin: str, suffix: str = "") -> str:
-        if not vin:
-            raise InvalidArgument("vin", "must not be empty")
+        # A blank VIN would still make a path (and a billed 404); a non-string one
+        # would fail deep inside URL quoting.
+        if not isinstance(vin, str) or not vin.strip():
+            raise InvalidArgument("vin", f"must be a non-empty string, got {vin!r}")
         return f"/api/1/vehicles/{quote(vin, safe='')}{suffix}"
 
     # ------------------------------------------------------------ account
@@ -327,6 +343,7 @@ class TeslaClient:
     async def list_vehicles(self) -> list[Vehicle]:
         """Every vehicle on the account (free; does not wake anything)."""
         vehicles: list[Vehicle] = []
+        previous: list[Any] | None = None
         page = 1
         while True:
             data = await self._request(
@@ -334,9 +351,13 @@ class TeslaClient:
             )
             if not isinstance(data, list):
                 raise MalformedResponse("vehicles: expected a list")
+            if data == previous:
+                # A server that ignores ``page`` repeats the first page forever.
+                return vehicles
             vehicles.extend(Vehicle.from_dict(item) for item in data if isinstance(item, Mapping))
             if len(data) < 100:
                 return vehicles
+            previous = data
             page += 1
 
     async def vehicle(self, vin: str) -> Vehicle:
@@ -349,14 +370,11 @@ class TeslaClient:
     async def vehicle_data(
         self, vin: str, endpoints: Iterable[Endpoint | str] | None = (Endpoint.CHARGE_STATE,)
     ) -> VehicleData:
-        """Live data from an online car (billed). Raises ``VehicleUnavailable`` if asleep."""
-        params = None
-        if endpoints is not None:
-            names = [str(e) for e in endpoints]
-            for name in names:
-                if name not in Endpoint.__members__.values():
-                    raise InvalidArgument("endpoints", f"unknown endpoint {name!r}")
-            params = {"endpoints": ";".join(names)}
+        """Live data from an online car (billed). Raises ``VehicleUnavailable`` if asleep.
+
+        ``endpoints`` is one section or several; ``None`` asks for Tesla's default set.
+        """
+        params = None if endpoints is None else {"endpoints": _endpoint_filter(endpoints)}
         data = await self._request(
             "GET", self._vehicle_path(vin, "/vehicle_data"), CostCategory.DATA, vin=vin, params=params
         )

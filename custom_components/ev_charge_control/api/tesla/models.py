@@ -60,7 +60,7 @@ class Vehicle:
         except ValueError:
             state = VehicleState.UNKNOWN
         return cls(
-            vin=str(data.get("vin", "")),
+            vin=_str(data.get("vin")) or "",  # str() would turn a null VIN into "None"
             vehicle_id=_int(data.get("id")),
             display_name=_str(data.get("display_name")),
             state=state,
