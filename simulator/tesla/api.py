@@ -127,9 +127,12 @@ class TeslaApi:
             return _error(403, "Unauthorized missing scopes")
         return account
 
-    def find_vehicle(self, request: web.Request, account: Account) -> SimVehicle | web.Response:
+    def find_vehicle(
+        self, request: web.Request, account: Account, *, command: bool = False
+    ) -> SimVehicle | web.Response:
         vehicle_id = request.match_info["vehicle_id"]
-        if self.mode == "proxy" and len(vehicle_id) != 17:
+        if command and self.mode == "proxy" and len(vehicle_id) != 17:
+            # The proxy signs commands for a VIN; everything else it forwards as is.
             return _error(404, "expected 17-character VIN in path (do not user Fleet API ID)")
         vehicle = self.world.vehicle_for(account, vehicle_id)
         if vehicle is None:
@@ -138,12 +141,12 @@ class TeslaApi:
         return vehicle
 
     def _account_and_vehicle(
-        self, request: web.Request, scopes: tuple[str, ...]
+        self, request: web.Request, scopes: tuple[str, ...], *, command: bool = False
     ) -> tuple[Account, SimVehicle] | web.Response:
         account = self.authenticate(request, scopes)
         if isinstance(account, web.Response):
             return account
-        vehicle = self.find_vehicle(request, account)
+        vehicle = self.find_vehicle(request, account, command=command)
         if isinstance(vehicle, web.Response):
             return vehicle
         return account, vehicle
@@ -213,7 +216,7 @@ class TeslaApi:
 
     async def command(self, request: web.Request) -> web.Response:
         name = request.match_info["command"]
-        found = self._account_and_vehicle(request, CHARGING_SCOPES)
+        found = self._account_and_vehicle(request, CHARGING_SCOPES, command=True)
         if isinstance(found, web.Response):
             return found
         vehicle = found[1]
@@ -241,7 +244,9 @@ class TeslaApi:
             return _error(500, VEHICLE_UNAVAILABLE)
         result, reason = vehicle.command(name, params)
         if not result and self.mode == "proxy":
-            reason = PROXY_REFUSAL_PREFIX + reason
+            # The proxy writes its refusals through writeJSONError: prefix and error fields.
+            body = {"result": False, "reason": PROXY_REFUSAL_PREFIX + reason}
+            return web.json_response({"response": body, "error": "", "error_description": ""})
         return web.json_response({"response": {"result": result, "reason": reason}})
 
     @staticmethod
