@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import override
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
@@ -41,6 +42,12 @@ class EVEntity(CoordinatorEntity[VehicleCoordinator]):
     def data(self) -> EVData:
         """The vehicle's last known values (all unknown before the first fetch)."""
         return self.coordinator.data or EVData()
+
+    @override
+    async def async_update(self) -> None:
+        """``homeassistant.update_entity``: the user wants fresh values, worth a data call."""
+        self.coordinator.vehicle.request_fresh_data()
+        await super().async_update()
 
     async def async_run_command(self, send: Callable[[], Awaitable[CommandOutcome]]) -> None:
         """Send a command; on failure the entity shows its real state again."""

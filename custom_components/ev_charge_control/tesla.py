@@ -190,6 +190,10 @@ class TeslaVehicle(Vehicle):
     def diagnostics(self) -> dict[str, Any]:
         return {"state": self._state, "command_signing": self.command_signing, "model": self.model}
 
+    @override
+    def request_fresh_data(self) -> None:
+        self._refresh_data = True
+
     def _note_state(self, state: VehicleState) -> None:
         self._state = state
         self._state_at = dt_util.utcnow()

@@ -65,6 +65,9 @@ class Vehicle(ABC):
     async def async_poll(self, previous: EVData | None) -> PollResult:
         """Fetch what is worth fetching now (never waking a sleeping car)."""
 
+    def request_fresh_data(self) -> None:  # noqa: B027 - optional for providers
+        """The user asked for a refresh: the next poll fetches data if the car is awake."""
+
     @property
     def costs(self) -> CostCounter | None:
         """Requests made for this vehicle, by billing category, if the API bills them."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,7 +16,6 @@ from custom_components.ev_charge_control.const import (
     DOMAIN,
     PROVIDER_TESLA,
 )
-from homeassistant.core import HomeAssistant
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, SimulatorHandle
 
@@ -46,7 +45,9 @@ def config_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigE
 
 
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant, config_entry: MockConfigEntry) -> AsyncIterator[MockConfigEntry]:
+async def setup_integration(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
     """The entry, set up."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()

@@ -123,8 +123,9 @@ class ChargeState:
             except ValueError:
                 charging_state = ChargingState.UNKNOWN
         minutes = _int(data.get("scheduled_charging_start_time_minutes"))
-        if minutes is None and data.get("scheduled_charging_mode") == "StartAt":
-            # Older firmware only reports the value last set in the app.
+        if minutes is None:
+            # Firmware reports the start time only while the schedule is on; the value
+            # last set in the app is the car's time for when it is turned on again.
             minutes = _int(data.get("scheduled_charging_start_time_app"))
         return cls(
             battery_level=_int(data.get("battery_level")),

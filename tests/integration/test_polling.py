@@ -1,0 +1,283 @@
+"""The polling policy: never wake a car, ask the free state first, fetch only what is due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.ev_charge_control.const import (
+    CONF_API_URL,
+    CONF_VEHICLES,
+    TESLA_CHARGING_INTERVAL,
+    TESLA_IDLE_DATA_INTERVAL,
+    TESLA_STATE_INTERVAL,
+)
+
+from ..helpers import ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
+
+VIN_B = "5YJ3E7EB0KF000002"
+
+
+def _paths(requests: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{r['method']} {r['path'].rsplit('/', 1)[-1] if '/command/' in r['path'] else r['path']}"
+        for r in requests
+    ]
+
+
+def _data_calls(requests: list[dict[str, Any]]) -> int:
+    return sum(1 for r in requests if r["path"].endswith("/vehicle_data"))
+
+
+def _list_calls(requests: list[dict[str, Any]]) -> int:
+    return sum(1 for r in requests if r["path"] == "/api/1/vehicles")
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    # Polls run as background tasks; let them finish before time moves again.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+class TestAsleep:
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(vehicle_spec(state="asleep"))
+
+    async def test_a_sleeping_car_is_never_asked_for_data(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        for _ in range(6):
+            await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        requests = await sim.requests()
+        assert _data_calls(requests) == 0
+        assert not any(r["path"].endswith("/wake_up") for r in requests)
+        assert _list_calls(requests) == 7  # setup + six cycles, all free
+        assert (await sim.vehicle())["state"] == "asleep"
+        # Asleep since setup: no values yet, but the controls are there to wake it.
+        assert _state(hass, "sensor.model_3_battery") == STATE_UNKNOWN
+        assert _state(hass, "switch.model_3_charging") == STATE_UNKNOWN
+        assert _state(hass, "binary_sensor.model_3_awake") == STATE_OFF
+
+    async def test_data_is_fetched_once_the_car_wakes_by_itself(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        await sim.vehicle(action="state", state="online")
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _data_calls(await sim.requests()) == 1
+        assert _state(hass, "sensor.model_3_battery") == "77"
+        assert _state(hass, "binary_sensor.model_3_awake") == STATE_ON
+
+
+class TestIdle:
+    async def test_an_idle_car_gets_state_checks_and_a_rare_refresh(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        assert _data_calls(await sim.requests()) == 1
+        # Keep the simulated car awake so only the policy decides.
+        await sim.vehicle(settings={"sleep_after": 86400})
+        steps = int(TESLA_IDLE_DATA_INTERVAL / TESLA_STATE_INTERVAL)
+        for _ in range(steps - 1):
+            await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _data_calls(await sim.requests()) == 1
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _data_calls(await sim.requests()) == 2
+
+    async def test_a_car_that_falls_asleep_keeps_its_values(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        updated = _state(hass, "sensor.model_3_data_updated")
+        await sim.vehicle(action="state", state="asleep")
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _state(hass, "sensor.model_3_battery") == "77"
+        assert _state(hass, "number.model_3_charge_limit") == "80"
+        assert _state(hass, "binary_sensor.model_3_awake") == STATE_OFF
+        # The age of the values is visible.
+        assert _state(hass, "sensor.model_3_data_updated") == updated
+
+    async def test_asleep_between_state_check_and_data_keeps_values(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        await sim.fault(kind="vehicle_unavailable", category="data", count=1)
+        await _tick(hass, freezer, TESLA_IDLE_DATA_INTERVAL)
+        assert _state(hass, "sensor.model_3_battery") == "77"
+        assert _state(hass, "binary_sensor.model_3_awake") == STATE_OFF
+        assert _state(hass, "switch.model_3_charging") == STATE_OFF
+
+
+class TestCharging:
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        # A big battery at 6 A: hours from the limit, so the session does not end here.
+        return account_spec(vehicle_spec(charging=True, battery_level=40, amps=6, capacity_kwh=100))
+
+    async def test_charging_car_is_refreshed_at_the_charging_interval(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        assert _state(hass, "switch.model_3_charging") == STATE_ON
+        for expected in (2, 3, 4):
+            sim.advance(TESLA_CHARGING_INTERVAL.total_seconds())
+            await _tick(hass, freezer, TESLA_CHARGING_INTERVAL)
+            assert _data_calls(await sim.requests()) == expected
+        assert float(_state(hass, "sensor.model_3_energy_added")) > 0
+
+    async def test_the_end_of_a_session_is_caught_early(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        minutes = int(_state(hass, "sensor.model_3_time_to_full"))
+        await sim.vehicle(action="battery_level", level=79.9)
+        sim.advance(TESLA_CHARGING_INTERVAL.total_seconds())
+        await _tick(hass, freezer, TESLA_CHARGING_INTERVAL)
+        remaining = int(_state(hass, "sensor.model_3_time_to_full"))
+        assert remaining < minutes
+        sim.advance((remaining + 1) * 60)
+        await _tick(hass, freezer, timedelta(minutes=remaining + 1))
+        assert _state(hass, "sensor.model_3_charging_state") == "complete"
+
+
+class TestErrors:
+    async def test_rate_limited_keeps_data_and_waits(
+        self,
+        hass: HomeAssistant,
+        setup_integration: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        coordinator = setup_integration.runtime_data.coordinators[VIN]
+        await sim.fault(kind="rate_limit", path="^/api/1/vehicles$", retry_after=1200, count=1)
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert coordinator.update_interval == timedelta(seconds=1200)
+        assert _state(hass, "sensor.model_3_battery") == "77"
+        before = len(await sim.requests())
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert len(await sim.requests()) == before  # honours Retry-After
+        await _tick(hass, freezer, timedelta(seconds=1200))
+        assert len(await sim.requests()) > before
+        assert coordinator.update_interval == TESLA_STATE_INTERVAL
+
+    async def test_server_error_makes_entities_unavailable_until_it_clears(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        await sim.fault(kind="server_error", path="^/api/1/vehicles$", count=1)
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _state(hass, "sensor.model_3_battery") == STATE_UNAVAILABLE
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _state(hass, "sensor.model_3_battery") == "77"
+
+    async def test_rejected_token_starts_reauth(
+        self,
+        hass: HomeAssistant,
+        setup_integration: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        await sim.call("POST", "/sim/tokens/expire", {})
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        flows = hass.config_entries.flow.async_progress()
+        assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+        assert flows[0]["context"]["entry_id"] == setup_integration.entry_id
+
+    async def test_a_car_removed_from_the_account_fails_the_update(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        account = sim.world.accounts[ACCOUNT_ID]
+        account.vins.remove(VIN)
+        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert _state(hass, "sensor.model_3_battery") == STATE_UNAVAILABLE
+
+
+class TestAccount:
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(
+            vehicle_spec(state="asleep"),
+            vehicle_spec(vin=VIN_B, id=100002, display_name="Second", state="asleep"),
+        )
+
+    async def test_sleeping_cars_share_one_state_check_per_cycle(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        assert _list_calls(await sim.requests()) == 1  # setup and both first refreshes
+        for cycle in range(2, 5):
+            await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+            requests = await sim.requests()
+            assert _list_calls(requests) == cycle
+            assert len(requests) == cycle
+
+    async def test_only_the_selected_cars_are_added(
+        self, hass: HomeAssistant, config_entry: MockConfigEntry, sim: SimulatorHandle
+    ) -> None:
+        hass.config_entries.async_update_entry(
+            config_entry, data={**config_entry.data, CONF_VEHICLES: [VIN_B]}
+        )
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        assert list(config_entry.runtime_data.coordinators) == [VIN_B]
+        assert hass.states.get("switch.model_3_charging") is None
+        assert hass.states.get("switch.second_charging") is not None
+
+
+class TestRegion:
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(vehicle_spec(), region="eu")
+
+    async def test_wrong_region_is_followed_and_remembered(
+        self, hass: HomeAssistant, setup_integration: MockConfigEntry, sim: SimulatorHandle
+    ) -> None:
+        assert setup_integration.state is ConfigEntryState.LOADED
+        assert setup_integration.data[CONF_API_URL] == f"{sim.url}/eu"
+        assert _state(hass, "sensor.model_3_battery") == "77"
