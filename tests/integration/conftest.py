@@ -45,10 +45,8 @@ def config_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigE
 
 
 @pytest.fixture
-async def setup_integration(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> AsyncIterator[MockConfigEntry]:
+async def setup_integration(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
     """The entry, set up."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    yield config_entry
+    return config_entry
