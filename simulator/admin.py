@@ -7,25 +7,70 @@ documented in ``simulator/README.md``.
 
 from __future__ import annotations
 
+import copy
+import json
+import math
 from typing import Any
 
 from aiohttp import web
 
-from .tesla.api import base_url_for
+from .tesla.api import REGIONS, base_url_for
+from .tesla.vehicle import SimVehicle
 from .world import ACTIONS, World, apply_action
+
+SIGNING_VALUES = ("off", "allowed", "required")
 
 
 def _json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+def _bad_request(message: str) -> web.HTTPBadRequest:
+    """A 400 to raise from helpers, shaped like every other admin error."""
+    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+
+
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
-    data = await request.json()
+    try:
+        data = await request.json()
+    except ValueError as err:
+        raise _bad_request(f"body is not JSON: {err}") from None
     if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
+        raise _bad_request("expected a JSON object")
     return data
+
+
+def _number(body: dict[str, Any], key: str, default: float) -> float:
+    """A finite JSON number >= 0 from ``body`` (booleans and strings are not numbers)."""
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _bad_request(f"{key} must be a number")
+    if value < 0:
+        raise _bad_request(f"{key} must be >= 0")
+    return float(value)
+
+
+def _change_vehicle(vehicle: SimVehicle, body: dict[str, Any]) -> None:
+    """Apply an admin change; everything is checked first, so a bad request changes nothing."""
+    settings = copy.copy(vehicle.settings)
+    signing = body.pop("command_signing", vehicle.command_signing)
+    name = body.pop("display_name", vehicle.display_name)
+    new_settings = body.pop("settings", {})
+    if not isinstance(new_settings, dict):
+        raise TypeError("settings must be an object")
+    settings.update(new_settings)
+    if signing not in SIGNING_VALUES:
+        raise ValueError(f"command_signing must be one of {', '.join(SIGNING_VALUES)}")
+    if not isinstance(name, str):
+        raise TypeError("display_name must be a string")
+    if "action" in body:
+        # The last check: an action fails before it changes the car.
+        apply_action(vehicle, str(body.pop("action")), body)
+    elif body:
+        raise ValueError(f"unknown fields {sorted(body)}; actions: {', '.join(ACTIONS)}")
+    vehicle.settings, vehicle.command_signing, vehicle.display_name = settings, signing, name
 
 
 def vehicle_detail(world: World, vin: str) -> dict[str, Any]:
@@ -66,12 +111,15 @@ def add_routes(app: web.Application, world: World) -> None:
     @routes.post("/sim/clock/advance")
     async def advance(request: web.Request) -> web.Response:
         body = await _body(request)
-        world.clock.advance(float(body.get("seconds", 0)))
+        world.clock.advance(_number(body, "seconds", 0))
         return web.json_response({"now": world.sync()})
 
     @routes.get("/sim/requests")
     async def requests(request: web.Request) -> web.Response:
-        since = int(request.query.get("since", 0))
+        try:
+            since = int(request.query.get("since", 0))
+        except ValueError:
+            return _json_error(400, "since must be a sequence number")
         api = request.query.get("api")
         records = [r for r in world.recorder.since(since) if api is None or r["api"] == api]
         return web.json_response({"last_seq": world.recorder.last_seq, "requests": records})
@@ -102,16 +150,7 @@ def add_routes(app: web.Application, world: World) -> None:
         body = await _body(request)
         world.sync()
         try:
-            if "settings" in body:
-                vehicle.settings.update(body.pop("settings"))
-            if "command_signing" in body:
-                vehicle.command_signing = str(body.pop("command_signing"))
-            if "display_name" in body:
-                vehicle.display_name = str(body.pop("display_name"))
-            if "action" in body:
-                apply_action(vehicle, str(body.pop("action")), body)
-            elif body:
-                return _json_error(400, f"unknown fields {sorted(body)}; actions: {ACTIONS}")
+            _change_vehicle(vehicle, body)
         except (KeyError, ValueError, TypeError) as err:
             return _json_error(400, f"bad request: {err}")
         return web.json_response(vehicle_detail(world, vin))
@@ -133,7 +172,7 @@ def add_routes(app: web.Application, world: World) -> None:
         world.faults.remove()
         return web.json_response([])
 
-    @routes.delete("/sim/faults/{fault_id}")
+    @routes.delete(r"/sim/faults/{fault_id:\d+}")
     async def remove_fault(request: web.Request) -> web.Response:
         world.faults.remove(int(request.match_info["fault_id"]))
         return web.json_response([f.as_dict() for f in world.faults.faults])
@@ -146,9 +185,12 @@ def add_routes(app: web.Application, world: World) -> None:
         body = await _body(request)
         kwargs: dict[str, Any] = {}
         if "scopes" in body:
-            kwargs["scopes"] = tuple(body["scopes"])
+            scopes = body["scopes"]
+            if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+                return _json_error(400, "scopes must be a list of strings")
+            kwargs["scopes"] = tuple(scopes)
         if "expires_in" in body:
-            kwargs["lifetime"] = float(body["expires_in"])
+            kwargs["lifetime"] = _number(body, "expires_in", 0)
         # The audience is the account's regional base URL, as the token endpoint's is.
         audience = base_url_for(request, account.region)
         return web.json_response(world.tokens.issue(account, world.now(), audience=audience, **kwargs))
@@ -160,7 +202,9 @@ def add_routes(app: web.Application, world: World) -> None:
             return _json_error(404, "no such account")
         body = await _body(request)
         if "region" in body:
-            account.region = str(body["region"])
+            if body["region"] not in REGIONS:
+                return _json_error(400, f"region must be one of {', '.join(REGIONS)}")
+            account.region = body["region"]
         return web.json_response({"id": account.account_id, "region": account.region})
 
     @routes.post("/sim/tokens/expire")

@@ -54,6 +54,23 @@ PRESETS: dict[str, tuple[int, Any, str]] = {
 }
 DISTURBANCES = ("delay", "hang", "disconnect")
 KINDS = (*PRESETS, *DISTURBANCES, "status")
+# Field -> the JSON types it takes; ``body`` takes anything. None means "not set" for the
+# optional fields (those whose default is None).
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "api": (str,),
+    "path": (str,),
+    "method": (str,),
+    "category": (str,),
+    "vin": (str,),
+    "count": (int,),
+    "status": (int,),
+    "headers": (dict,),
+    "retry_after": (int,),
+    "seconds": (int, float),
+    "base_url": (str,),
+    "content_type": (str,),
+}
 
 
 @dataclass
@@ -124,13 +141,17 @@ class FaultSet:
         self._next_id = 1
 
     def add(self, spec: dict[str, Any]) -> Fault:
+        """Arm a fault; a bad spec raises ValueError here, not on the next request."""
         kind = spec.get("kind")
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
-        allowed = set(Fault.__dataclass_fields__) - {"fault_id", "hits"}
+        allowed = set(FIELD_TYPES) | {"body"}
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        for key, value in spec.items():
+            if key != "body":
+                _check_field(key, value)
         fault = Fault(fault_id=self._next_id, **spec)
         self._next_id += 1
         self.faults.append(fault)
@@ -145,6 +166,25 @@ class FaultSet:
 
     def remove(self, fault_id: int | None = None) -> None:
         self.faults = [] if fault_id is None else [f for f in self.faults if f.fault_id != fault_id]
+
+
+def _check_field(key: str, value: Any) -> None:
+    if value is None and Fault.__dataclass_fields__[key].default is None:
+        return
+    types = FIELD_TYPES[key]
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise TypeError(f"fault field {key} must be {' or '.join(t.__name__ for t in types)}")
+    if isinstance(value, (int, float)) and value < 0:
+        raise ValueError(f"fault field {key} must be >= 0")
+    if key == "status" and not 100 <= value <= 599:
+        raise ValueError("fault field status must be an HTTP status (100-599)")
+    if key == "headers" and not all(isinstance(v, str) for v in value.values()):
+        raise ValueError("fault field headers must map names to strings")
+    if key == "path":
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise ValueError(f"fault field path is not a regular expression: {err}") from None
 
 
 async def disturb(fault: Fault, request: web.Request) -> web.Response | None:

@@ -56,10 +56,17 @@ class VehicleSettings:
     low request goes back to 5 A when charging restarts (reference section 2.4)."""
 
     def update(self, values: dict[str, Any]) -> None:
+        """Change settings; types are checked, since ``bool("false")`` is True."""
         for key, value in values.items():
-            if not hasattr(self, key):
-                raise KeyError(key)
-            setattr(self, key, type(getattr(self, key))(value))
+            if key not in self.__dataclass_fields__:
+                raise KeyError(f"unknown setting {key!r}")
+            current = getattr(self, key)
+            if isinstance(current, bool):
+                if not isinstance(value, bool):
+                    raise TypeError(f"setting {key} must be true or false")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise TypeError(f"setting {key} must be a number >= 0")
+            setattr(self, key, type(current)(value))
 
 
 @dataclass
