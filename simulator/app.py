@@ -108,4 +108,8 @@ def create_app(world: World, mode: str = "fleet") -> web.Application:
     app[tesla_api.MODE] = mode
     tesla_api.add_routes(app, world, mode)
     admin.add_routes(app, world)
+    if world.realto is not None and mode == "fleet":  # re.alto is not behind a Tesla proxy
+        from .realto.api import add_routes as add_realto_routes
+
+        add_realto_routes(app, world)
     return app
