@@ -51,6 +51,52 @@ def account_spec(*vehicles: dict[str, Any], region: str = "na", **account: Any) 
     }
 
 
+REALTO_CLIENT_ID = "test-realto-client"
+REALTO_SECRET = "test-realto-secret"
+REALTO_TOKEN = "test-realto-token"
+ENTITY_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+ENTITY_ID2 = "7d1e4f2a-5b6c-4d7e-8f90-a1b2c3d4e5f6"
+REALTO_VIN = "WVGZZZE2ZMP000001"
+
+
+def realto_entity_spec(**overrides: Any) -> dict[str, Any]:
+    """A re.alto EV: an ID.4 at 50 %, plugged in, not charging, read every 5 minutes."""
+    spec: dict[str, Any] = {
+        "id": ENTITY_ID,
+        "name": "ID.4",
+        "manufacturer": "Volkswagen",
+        "model": "ID.4 Pro",
+        "vin": REALTO_VIN,
+        "battery_level": 50,
+        "charge_limit": 100,
+        "capacity_kwh": 77,
+        "km_per_pct": 4.0,
+        "odometer_km": 12000,
+        "plugged_in": True,
+        "charging": False,
+        "reading_interval": 300,
+    }
+    spec.update(overrides)
+    return spec
+
+
+def realto_spec(*entities: dict[str, Any], tesla: bool = False, **platform: Any) -> dict[str, Any]:
+    """A scenario with a re.alto platform (one client, ``entities`` or one ID.4).
+
+    ``REALTO_TOKEN`` is a fixed access token for that client; ``tesla`` adds the
+    default Tesla account; ``platform`` sets other ``realto:`` keys.
+    """
+    spec: dict[str, Any] = account_spec() if tesla else {}
+    spec["realto"] = {
+        "clients": [
+            {"id": REALTO_CLIENT_ID, "secret": REALTO_SECRET, "tokens": [{"access_token": REALTO_TOKEN}]}
+        ],
+        "entities": list(entities) or [realto_entity_spec()],
+        **platform,
+    }
+    return spec
+
+
 @dataclass
 class SimulatorHandle:
     """A running simulator: its URL, its world, and the admin API."""

@@ -1,0 +1,38 @@
+"""The re.alto energy platform's EV endpoints (entities, readings, commands)."""
+
+from .client import PRICES_USD, RealtoClient, cooldown_until, raise_for_status
+from .const import BASE_URL, CANCEL_PATH, COOLDOWN_SECONDS, CommandStatus, CommandType
+from .models import (
+    Command,
+    CommandBatch,
+    CommandError,
+    Entity,
+    Location,
+    Quantity,
+    Reading,
+    ScheduledCommand,
+    format_datetime,
+    parse_datetime,
+)
+
+__all__ = [
+    "BASE_URL",
+    "CANCEL_PATH",
+    "COOLDOWN_SECONDS",
+    "PRICES_USD",
+    "Command",
+    "CommandBatch",
+    "CommandError",
+    "CommandStatus",
+    "CommandType",
+    "Entity",
+    "Location",
+    "Quantity",
+    "Reading",
+    "RealtoClient",
+    "ScheduledCommand",
+    "cooldown_until",
+    "format_datetime",
+    "parse_datetime",
+    "raise_for_status",
+]
