@@ -31,6 +31,8 @@ from .const import TOKEN_URL
 
 # Refresh a little before expiry so a request never leaves with a token about to lapse.
 REFRESH_MARGIN = 300.0
+# Tesla's access tokens last eight hours; used when an answer omits expires_in.
+DEFAULT_LIFETIME = 28800
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +45,15 @@ class TokenSet:
 
     @classmethod
     def from_response(cls, data: Mapping[str, Any], now: float) -> TokenSet:
-        try:
-            return cls(
-                access_token=str(data["access_token"]),
-                refresh_token=str(data["refresh_token"]),
-                expires_at=now + float(data.get("expires_in", 28800)),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise MalformedResponse("token answer without access and refresh tokens") from err
+        access = data.get("access_token")
+        refresh = data.get("refresh_token")
+        # str() would make a null token the word "None", sent as a bearer token.
+        if not isinstance(access, str) or not access or not isinstance(refresh, str) or not refresh:
+            raise MalformedResponse("token answer without access and refresh tokens")
+        lifetime = data.get("expires_in", DEFAULT_LIFETIME)
+        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)):
+            raise MalformedResponse(f"token answer with expires_in {lifetime!r}")
+        return cls(access_token=access, refresh_token=refresh, expires_at=now + float(lifetime))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,11 +81,14 @@ class TeslaOAuth:
         self.token_url = token_url
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
 
-    async def refresh(self, refresh_token: str) -> TokenSet:
-        """Spend ``refresh_token`` for a new token set."""
-        return await self._post(
-            {"grant_type": "refresh_token", "client_id": self._client_id, "refresh_token": refresh_token}
-        )
+    async def refresh(self, refresh_token: str, *, now: float | None = None) -> TokenSet:
+        """Spend ``refresh_token`` for a new token set.
+
+        ``expires_at`` counts from ``now`` (default: the wall clock), so a caller with its
+        own clock gets an expiry it can compare with that clock.
+        """
+        form = {"grant_type": "refresh_token", "client_id": self._client_id, "refresh_token": refresh_token}
+        return await self._post(form, now)
 
     async def exchange_code(
         self,
@@ -91,6 +97,7 @@ class TeslaOAuth:
         *,
         code_verifier: str | None = None,
         audience: str | None = None,
+        now: float | None = None,
     ) -> TokenSet:
         """Exchange an authorization code (with PKCE when ``code_verifier`` is given)."""
         form = {
@@ -103,14 +110,17 @@ class TeslaOAuth:
             form["code_verifier"] = code_verifier
         if audience is not None:
             form["audience"] = audience
-        return await self._post(form)
+        return await self._post(form, now)
 
-    async def _post(self, form: dict[str, str]) -> TokenSet:
+    async def _post(self, form: dict[str, str], now: float | None) -> TokenSet:
         if self._client_secret:
             form["client_secret"] = self._client_secret
+        # Tesla counts expires_in from when it issued the token: take the time before asking.
+        issued = time.time() if now is None else now
         try:
             async with self._session.post(self.token_url, data=form, timeout=self._timeout) as response:
-                text = await response.text()
+                # Decoded leniently: a broken charset must not escape as UnicodeDecodeError.
+                text = (await response.read()).decode("utf-8", errors="replace")
                 status = response.status
         except TimeoutError as err:
             raise RequestTimeout("the token endpoint did not answer in time") from err
@@ -129,7 +139,7 @@ class TeslaOAuth:
             raise AuthenticationError(error or f"token endpoint refused ({status})", status=status)
         if not isinstance(body, Mapping):
             raise MalformedResponse("token endpoint answered without JSON", status=status)
-        return TokenSet.from_response(body, time.time())
+        return TokenSet.from_response(body, issued)
 
 
 class TokenManager:
@@ -148,27 +158,39 @@ class TokenManager:
         margin: float = REFRESH_MARGIN,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` is the time base of ``tokens.expires_at`` and of every refreshed set."""
         self._oauth = oauth
         self._tokens = tokens
         self._on_rotate = on_rotate
         self._margin = margin
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._unsaved: TokenSet | None = None
 
     @property
     def tokens(self) -> TokenSet:
         return self._tokens
 
+    def _fresh(self) -> bool:
+        return self._clock() < self._tokens.expires_at - self._margin
+
     async def access_token(self) -> str:
-        if self._clock() < self._tokens.expires_at - self._margin:
+        """A valid access token, refreshed and persisted first when needed.
+
+        If ``on_rotate`` fails, its exception reaches the caller; the new tokens stay in
+        memory (the old refresh token is spent) and the next call persists them again
+        before handing out their access token.
+        """
+        if self._unsaved is None and self._fresh():
             return self._tokens.access_token
         async with self._lock:
             # Another caller may have refreshed while this one waited for the lock.
-            if self._clock() >= self._tokens.expires_at - self._margin:
-                new = await self._oauth.refresh(self._tokens.refresh_token)
-                # Keep the new set even if persisting fails: the old refresh token is spent.
-                self._tokens = new
-                await self._on_rotate(new)
+            if not self._fresh():
+                self._tokens = await self._oauth.refresh(self._tokens.refresh_token, now=self._clock())
+                self._unsaved = self._tokens
+            if self._unsaved is not None:
+                await self._on_rotate(self._unsaved)
+                self._unsaved = None
             return self._tokens.access_token
 
     async def invalidate(self, rejected: str) -> None:

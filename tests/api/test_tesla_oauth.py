@@ -1,0 +1,426 @@
+"""Tokens: the OAuth endpoint, single-use refresh tokens, and the TokenManager.
+
+Tesla refresh tokens are single use: the manager must hand every new token set to its
+persistence callback before the new access token goes anywhere, and must never spend
+the same refresh token twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import socket
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+
+from custom_components.ev_charge_control.api import (
+    AuthenticationError,
+    ConnectionFailed,
+    LoginRequired,
+    MalformedResponse,
+    RequestTimeout,
+    ServerError,
+)
+from custom_components.ev_charge_control.api.tesla import TeslaClient, TeslaOAuth, TokenManager, TokenSet
+
+from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, REFRESH_TOKEN, VIN, SimulatorHandle
+from .support import mark, raises_exactly, sent_since
+
+TOKEN_PATH = "/oauth2/v3/token"
+CLIENT_ID = "ev-charge-control-test"
+REDIRECT_URI = "https://example.invalid/auth/external/callback"
+TESLA_LIFETIME = 8 * 3600
+
+
+def token_url(sim: SimulatorHandle) -> str:
+    return f"{sim.url}{TOKEN_PATH}"
+
+
+@pytest.fixture
+def oauth(sim: SimulatorHandle, session: aiohttp.ClientSession) -> TeslaOAuth:
+    return TeslaOAuth(session, CLIENT_ID, token_url=token_url(sim))
+
+
+def form_of(record: dict[str, Any]) -> dict[str, str]:
+    """The form the simulator logged for a token request."""
+    assert record["path"] == TOKEN_PATH
+    return {key: values[0] for key, values in parse_qs(record["body"], strict_parsing=True).items()}
+
+
+async def token_requests(sim: SimulatorHandle, since: int = 0) -> list[dict[str, Any]]:
+    return [r for r in await sent_since(sim, since) if r["path"] == TOKEN_PATH]
+
+
+async def works(sim: SimulatorHandle, session: aiohttp.ClientSession, access_token: str) -> bool:
+    """Whether the API accepts ``access_token``."""
+
+    async def provider() -> str:
+        return access_token
+
+    client = TeslaClient(session, provider, base_url=sim.url)
+    return [v.vin for v in await client.list_vehicles()] == [VIN]
+
+
+# ----------------------------------------------------------------- TeslaOAuth
+async def test_refresh_rotates_the_refresh_token(
+    oauth: TeslaOAuth, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    before = time.time()
+    tokens = await oauth.refresh(REFRESH_TOKEN)
+    after = time.time()
+    assert tokens.refresh_token != REFRESH_TOKEN
+    assert tokens.access_token != ACCESS_TOKEN
+    assert before + TESLA_LIFETIME <= tokens.expires_at <= after + TESLA_LIFETIME
+    [record] = await token_requests(sim)
+    assert record["method"] == "POST"
+    assert form_of(record) == {
+        "grant_type": "refresh_token",
+        "client_id": CLIENT_ID,
+        "refresh_token": REFRESH_TOKEN,
+    }
+    assert await works(sim, session, tokens.access_token)
+    # The token endpoint is not billed.
+    billing = await sim.call("GET", "/sim/billing")
+    assert billing["cost_usd"] == 0
+
+
+async def test_a_spent_refresh_token_answers_login_required(oauth: TeslaOAuth, sim: SimulatorHandle) -> None:
+    first = await oauth.refresh(REFRESH_TOKEN)
+    with raises_exactly(LoginRequired) as info:
+        await oauth.refresh(REFRESH_TOKEN)
+    assert info.value.status == 401
+    assert str(info.value) == "login_required"
+    # The rotated one still works, once.
+    second = await oauth.refresh(first.refresh_token)
+    with raises_exactly(LoginRequired):
+        await oauth.refresh(first.refresh_token)
+    assert second.refresh_token not in (first.refresh_token, REFRESH_TOKEN)
+
+
+async def test_refresh_expiry_follows_the_given_clock(oauth: TeslaOAuth) -> None:
+    tokens = await oauth.refresh(REFRESH_TOKEN, now=1000.0)
+    assert tokens.expires_at == 1000.0 + TESLA_LIFETIME
+
+
+async def test_client_secret_is_sent_when_configured(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    oauth = TeslaOAuth(session, CLIENT_ID, client_secret="s3cret", token_url=token_url(sim))
+    await oauth.refresh(REFRESH_TOKEN)
+    [record] = await token_requests(sim)
+    assert form_of(record)["client_secret"] == "s3cret"
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = base64.urlsafe_b64encode(b"v" * 48).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+async def authorize(sim: SimulatorHandle, session: aiohttp.ClientSession, challenge: str) -> dict[str, str]:
+    """Follow the simulator's consent page to its redirect; return the callback's query."""
+    query = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid offline_access user_data vehicle_device_data vehicle_charging_cmds",
+        "state": "state-123",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    async with session.get(f"{sim.url}/oauth2/v3/authorize", params=query, allow_redirects=False) as response:
+        assert response.status == 302
+        location = response.headers["Location"]
+    assert location.startswith(REDIRECT_URI + "?")
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+async def test_exchange_code_with_pkce(
+    oauth: TeslaOAuth, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    verifier, challenge = pkce_pair()
+    callback = await authorize(sim, session, challenge)
+    assert callback["state"] == "state-123"
+    assert callback["code"].startswith("NA_")
+    tokens = await oauth.exchange_code(
+        callback["code"], REDIRECT_URI, code_verifier=verifier, audience=sim.url
+    )
+    [record] = await token_requests(sim)
+    assert form_of(record) == {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "code": callback["code"],
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+        "audience": sim.url,
+    }
+    assert await works(sim, session, tokens.access_token)
+    # The refresh token from the exchange rotates like any other.
+    assert (await oauth.refresh(tokens.refresh_token)).access_token != tokens.access_token
+
+
+async def test_exchange_code_without_pkce_sends_no_verifier(
+    oauth: TeslaOAuth, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    callback = await authorize(sim, session, "unused")
+    await oauth.exchange_code(callback["code"], REDIRECT_URI)
+    [record] = await token_requests(sim)
+    assert "code_verifier" not in form_of(record)
+    assert "audience" not in form_of(record)
+
+
+async def test_a_used_code_is_refused(
+    oauth: TeslaOAuth, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    callback = await authorize(sim, session, "unused")
+    await oauth.exchange_code(callback["code"], REDIRECT_URI)
+    with raises_exactly(AuthenticationError) as info:
+        await oauth.exchange_code(callback["code"], REDIRECT_URI)
+    assert info.value.status == 400
+    assert str(info.value) == "invalid_auth_code"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (400, {"error": "invalid_grant"}, LoginRequired, "invalid_grant"),
+        (401, "", LoginRequired, "refresh token rejected"),
+        (401, {"error": "invalid_client"}, LoginRequired, "invalid_client"),
+        (400, {"error": "unauthorized_client"}, AuthenticationError, "unauthorized_client"),
+        (400, "<html>nope</html>", AuthenticationError, "token endpoint refused (400)"),
+        (403, ["error"], AuthenticationError, "token endpoint refused (403)"),
+        (500, {"error": "internal"}, ServerError, "token endpoint failed (500)"),
+        (503, "", ServerError, "token endpoint failed (503)"),
+        (200, "not json", MalformedResponse, None),
+        (200, "", MalformedResponse, None),
+        (200, ["access_token"], MalformedResponse, None),
+        (200, {"access_token": "a"}, MalformedResponse, None),
+        (200, {"access_token": None, "refresh_token": "r"}, MalformedResponse, None),
+        (200, {"access_token": "a", "refresh_token": ""}, MalformedResponse, None),
+        (200, {"access_token": "a", "refresh_token": "r", "expires_in": "soon"}, MalformedResponse, None),
+        (200, {"access_token": "a", "refresh_token": "r", "expires_in": None}, MalformedResponse, None),
+    ],
+)
+async def test_token_endpoint_answers(
+    oauth: TeslaOAuth,
+    sim: SimulatorHandle,
+    status: int,
+    body: Any,
+    error: type[Exception],
+    message: str | None,
+) -> None:
+    await sim.fault(kind="status", status=status, body=body, path=TOKEN_PATH, count=1)
+    with raises_exactly(error) as info:
+        await oauth.refresh(REFRESH_TOKEN)
+    if message is not None:
+        assert str(info.value) == message
+
+
+async def test_expires_in_defaults_to_eight_hours(oauth: TeslaOAuth, sim: SimulatorHandle) -> None:
+    await sim.fault(
+        kind="status", status=200, body={"access_token": "a", "refresh_token": "r"}, path=TOKEN_PATH, count=1
+    )
+    tokens = await oauth.refresh(REFRESH_TOKEN, now=0.0)
+    assert tokens == TokenSet("a", "r", float(TESLA_LIFETIME))
+
+
+async def test_token_endpoint_timeout(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
+    oauth = TeslaOAuth(session, CLIENT_ID, token_url=token_url(sim), request_timeout=0.2)
+    await sim.fault(kind="hang", seconds=5, path=TOKEN_PATH, count=1)
+    with raises_exactly(RequestTimeout):
+        await oauth.refresh(REFRESH_TOKEN)
+
+
+async def test_token_endpoint_disconnect(oauth: TeslaOAuth, sim: SimulatorHandle) -> None:
+    await sim.fault(kind="disconnect", path=TOKEN_PATH, count=1)
+    with raises_exactly(ConnectionFailed):
+        await oauth.refresh(REFRESH_TOKEN)
+
+
+async def test_token_endpoint_closed_port(session: aiohttp.ClientSession) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    oauth = TeslaOAuth(session, CLIENT_ID, token_url=f"http://127.0.0.1:{port}{TOKEN_PATH}")
+    with raises_exactly(ConnectionFailed):
+        await oauth.refresh(REFRESH_TOKEN)
+
+
+def test_token_set_as_dict() -> None:
+    tokens = TokenSet("a", "r", 12.5)
+    assert tokens.as_dict() == {"access_token": "a", "refresh_token": "r", "expires_at": 12.5}
+
+
+# --------------------------------------------------------------- TokenManager
+class Store:
+    """The embedder's persistence: records what it saved, and when."""
+
+    def __init__(self, sim: SimulatorHandle, events: list[str]) -> None:
+        self.sim = sim
+        self.events = events
+        self.saved: list[TokenSet] = []
+        self.fail = 0
+        self.requests_at_save: list[list[dict[str, Any]]] = []
+
+    async def on_rotate(self, tokens: TokenSet) -> None:
+        self.requests_at_save.append(await sent_since(self.sim, 0))
+        if self.fail:
+            self.fail -= 1
+            self.events.append("save failed")
+            raise OSError("disk full")
+        self.saved.append(tokens)
+        self.events.append(f"saved {tokens.access_token}")
+
+
+@pytest.fixture
+def events() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def store(sim: SimulatorHandle, events: list[str]) -> Store:
+    return Store(sim, events)
+
+
+def manager_for(oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, expires_in: float) -> TokenManager:
+    clock = sim.world.clock
+    tokens = TokenSet(ACCESS_TOKEN, REFRESH_TOKEN, clock.now() + expires_in)
+    return TokenManager(oauth, tokens, store.on_rotate, clock=clock.now)
+
+
+async def test_a_fresh_token_is_used_as_is(oauth: TeslaOAuth, store: Store, sim: SimulatorHandle) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=3600)
+    assert await manager.access_token() == ACCESS_TOKEN
+    assert await token_requests(sim) == []
+    assert store.saved == []
+
+
+async def test_an_expiring_token_is_refreshed_once_and_saved_first(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, events: list[str]
+) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=60)  # inside the 300 s margin
+    token = await manager.access_token()
+    events.append(f"returned {token}")
+    assert token != ACCESS_TOKEN
+    assert events == [f"saved {token}", f"returned {token}"]
+    assert store.saved == [manager.tokens]
+    assert manager.tokens.access_token == token
+    assert manager.tokens.expires_at == sim.world.clock.now() + TESLA_LIFETIME
+    # A second call uses the new token without another refresh.
+    assert await manager.access_token() == token
+    assert len(await token_requests(sim)) == 1
+
+
+async def test_the_new_token_is_saved_before_any_request_uses_it(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=60)
+    client = TeslaClient(session, manager.access_token, base_url=sim.url, on_unauthorized=manager.invalidate)
+    await client.vehicle(VIN)
+    # When the callback ran, the simulator had seen the refresh and nothing after it.
+    [seen] = store.requests_at_save
+    assert [r["path"] for r in seen] == [TOKEN_PATH]
+    assert [r["path"] for r in await sent_since(sim, 0)] == [TOKEN_PATH, f"/api/1/vehicles/{VIN}"]
+
+
+async def test_concurrent_callers_share_one_refresh(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle
+) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=0)
+    tokens = await asyncio.gather(*(manager.access_token() for _ in range(10)))
+    assert len(set(tokens)) == 1
+    assert len(await token_requests(sim)) == 1
+    assert len(store.saved) == 1
+
+
+async def test_the_expiry_follows_the_managers_clock(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    # The simulator's clock is not the wall clock; tokens expire on its time.
+    manager = manager_for(oauth, store, sim, expires_in=60)
+    first = await manager.access_token()
+    sim.advance(TESLA_LIFETIME)
+    client = TeslaClient(session, manager.access_token, base_url=sim.url)
+    await client.vehicle(VIN)
+    assert manager.tokens.access_token != first
+    assert [(r["path"], r["status"]) for r in await sent_since(sim, 0)] == [
+        (TOKEN_PATH, 200),
+        (TOKEN_PATH, 200),
+        (f"/api/1/vehicles/{VIN}", 200),
+    ]
+
+
+async def test_invalidate_only_the_current_token(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle
+) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=3600)
+    await manager.invalidate("some-older-token")
+    assert await manager.access_token() == ACCESS_TOKEN
+    assert await token_requests(sim) == []
+    await manager.invalidate(ACCESS_TOKEN)
+    fresh = await manager.access_token()
+    assert fresh != ACCESS_TOKEN
+    # A late report about the token just replaced does not trigger a second refresh.
+    await manager.invalidate(ACCESS_TOKEN)
+    assert await manager.access_token() == fresh
+    assert len(await token_requests(sim)) == 1
+
+
+async def test_a_rejected_request_refreshes_and_retries_once(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=3600)
+    client = TeslaClient(session, manager.access_token, base_url=sim.url, on_unauthorized=manager.invalidate)
+    await sim.call("POST", "/sim/tokens/expire", {"token": ACCESS_TOKEN})
+    assert (await client.vehicle(VIN)).vin == VIN
+    assert [(r["path"], r["status"]) for r in await sent_since(sim, 0)] == [
+        (f"/api/1/vehicles/{VIN}", 401),
+        (TOKEN_PATH, 200),
+        (f"/api/1/vehicles/{VIN}", 200),
+    ]
+    assert len(store.saved) == 1
+
+
+async def test_a_failing_save_keeps_the_new_tokens(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, events: list[str]
+) -> None:
+    manager = manager_for(oauth, store, sim, expires_in=60)
+    store.fail = 1
+    with pytest.raises(OSError, match="disk full"):
+        await manager.access_token()
+    # The old refresh token is spent; the new set stays in memory...
+    new = manager.tokens
+    assert new.refresh_token != REFRESH_TOKEN
+    with raises_exactly(LoginRequired):
+        await oauth.refresh(REFRESH_TOKEN)
+    # ...and the next call saves it before handing out its access token, without refreshing.
+    seq = await mark(sim)
+    assert await manager.access_token() == new.access_token
+    assert store.saved == [new]
+    assert events == ["save failed", f"saved {new.access_token}"]
+    assert await token_requests(sim, seq) == []
+    assert len(await token_requests(sim)) == 2  # the manager's refresh and the check above
+
+
+async def test_login_required_reaches_the_caller(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle
+) -> None:
+    await sim.call("POST", "/sim/tokens/revoke", {"token": REFRESH_TOKEN})
+    manager = manager_for(oauth, store, sim, expires_in=0)
+    with raises_exactly(LoginRequired):
+        await manager.access_token()
+    assert manager.tokens.refresh_token == REFRESH_TOKEN
+    assert store.saved == []
+
+
+async def test_tokens_issued_by_the_admin_api_work(
+    oauth: TeslaOAuth, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    issued = await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}/tokens", {})
+    tokens = await oauth.refresh(issued["refresh_token"])
+    assert await works(sim, session, tokens.access_token)
