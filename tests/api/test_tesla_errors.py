@@ -182,9 +182,21 @@ async def test_preset_faults(
             BadRequest,
             "invalid_command",
         ),
+        (
+            400,
+            {"response": {"result": False, "string": "invalid percent param"}},
+            BadRequest,
+            "invalid percent param",
+        ),
+        (400, {"response": {"result": False}}, BadRequest, '{"response": {"result": false}}'),
         (401, "", InvalidToken, "no details"),
         (401, {"error": "mobile_access_disabled"}, InvalidToken, "mobile_access_disabled"),
-        (401, {"error": "login_required", "error_description": "Login required"}, LoginRequired, None),
+        (
+            401,
+            {"error": "login_required", "error_description": "Login required"},
+            LoginRequired,
+            "login_required: Login required",
+        ),
         (403, {"response": None, "error": "unsupported vehicle"}, Forbidden, "unsupported vehicle"),
         (403, {"error": "invalid_scope"}, MissingScope, "invalid_scope"),
         (403, "", Forbidden, "no details"),
@@ -196,10 +208,15 @@ async def test_preset_faults(
             500,
             {"response": None, "error": "vehicle unavailable: vehicle is offline or asleep"},
             VehicleUnavailable,
-            None,
+            "vehicle unavailable: vehicle is offline or asleep",
         ),
         (504, "", ServerError, "no details"),
-        (540, {"response": None, "error": "device unexpected response"}, ServerError, None),
+        (
+            540,
+            {"response": None, "error": "device unexpected response"},
+            ServerError,
+            "device unexpected response",
+        ),
     ],
 )
 async def test_status_answers(
@@ -208,14 +225,13 @@ async def test_status_answers(
     status: int,
     body: Any,
     error: type[ApiError],
-    message: str | None,
+    message: str,
 ) -> None:
     await sim.fault(kind="status", status=status, body=body, path="/vehicle_data", count=1)
     with raises_exactly(error) as info:
         await client.vehicle_data(VIN)
     assert info.value.status == status
-    if message is not None:
-        assert str(info.value) == message
+    assert str(info.value) == message
 
 
 async def test_rate_limited_reads_retry_after(client: TeslaClient, sim: SimulatorHandle) -> None:
@@ -331,6 +347,16 @@ async def test_disconnect_is_connection_failed(client: TeslaClient, sim: Simulat
     with raises_exactly(ConnectionFailed) as info:
         await client.charge_start(VIN)
     assert isinstance(info.value.__cause__, aiohttp.ClientError)
+
+
+async def test_disconnect_on_every_attempt_of_a_get(client: TeslaClient, sim: SimulatorHandle) -> None:
+    # aiohttp resends an idempotent request once when a kept-alive connection drops, so
+    # a GET fails only when the server drops it every time.
+    await client.vehicle(VIN)
+    await sim.fault(kind="disconnect", path="/vehicle_data")
+    with raises_exactly(ConnectionFailed):
+        await client.vehicle_data(VIN)
+    assert client.costs.for_vehicle(VIN).billed["data"] == 0
 
 
 async def test_closed_port_is_connection_failed(session: aiohttp.ClientSession) -> None:
@@ -498,3 +524,39 @@ async def test_other_errors_are_not_retried(make_client: ClientFactory, sim: Sim
         await client.list_vehicles()
     assert tokens.rejected == []
     assert tokens.handed_out == [ACCESS_TOKEN]
+
+
+# ------------------------------------------------------------------ the taxonomy
+def test_every_exported_error_is_an_api_error() -> None:
+    from custom_components.ev_charge_control import api
+
+    errors = [getattr(api, name) for name in api.__all__ if isinstance(getattr(api, name), type)]
+    errors = [cls for cls in errors if issubclass(cls, BaseException)]
+    assert len(errors) == 23  # ApiError and its 22 subclasses
+    assert all(issubclass(cls, ApiError) for cls in errors)
+
+
+def test_error_attributes() -> None:
+    from datetime import UTC, datetime
+
+    from custom_components.ev_charge_control.api import (
+        CommandRefused,
+        CommunicationError,
+        CooldownActive,
+        WakeTimeout,
+    )
+
+    assert issubclass(RequestTimeout, CommunicationError)
+    assert issubclass(ConnectionFailed, CommunicationError)
+    assert issubclass(WakeTimeout, VehicleUnavailable)
+    assert WrongRegion("x", base_url="https://eu").status == 421
+    assert RateLimited("x", retry_after=None).status == 429
+    refused = CommandRefused("charge_start", "")
+    assert (str(refused), refused.reason, refused.status) == (
+        "charge_start refused: no reason given",
+        "",
+        None,
+    )
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    cooldown = CooldownActive("wait", allowed_at=when, status=429)
+    assert (cooldown.allowed_at, cooldown.status, cooldown.message) == (when, 429, "wait")

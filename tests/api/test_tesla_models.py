@@ -59,7 +59,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             scheduled_charging_mode="Off",
             scheduled_charging_pending=False,
             scheduled_charging_start_time=None,
-            scheduled_charging_start_time_minutes=None,
+            # The schedule is off; 600 is the time last set in the app.
+            scheduled_charging_start_time_minutes=600,
             scheduled_departure_time_minutes=480,
             off_peak_charging_enabled=False,
             off_peak_charging_times="all_week",
@@ -229,14 +230,19 @@ def test_unknown_charging_state_reads_as_unknown() -> None:
     assert ChargeState.from_dict({}).charging_state is None
 
 
-def test_scheduled_start_falls_back_to_the_app_value_in_start_at_mode() -> None:
+def test_scheduled_start_falls_back_to_the_app_value() -> None:
     start_at = {"scheduled_charging_mode": "StartAt", "scheduled_charging_start_time_app": 600}
     assert ChargeState.from_dict(start_at).scheduled_charging_start_time_minutes == 600
     both = {**start_at, "scheduled_charging_start_time_minutes": 420}
     assert ChargeState.from_dict(both).scheduled_charging_start_time_minutes == 420
-    # Outside StartAt the app's last value is not a scheduled start.
+    # With the schedule off the car reports only the app's last value: the time it
+    # will use when the schedule is turned on again.
     off = {"scheduled_charging_mode": "Off", "scheduled_charging_start_time_app": 600}
-    assert ChargeState.from_dict(off).scheduled_charging_start_time_minutes is None
+    assert ChargeState.from_dict(off).scheduled_charging_start_time_minutes == 600
+    assert (
+        ChargeState.from_dict({"scheduled_charging_mode": "Off"}).scheduled_charging_start_time_minutes
+        is None
+    )
 
 
 @pytest.mark.parametrize(

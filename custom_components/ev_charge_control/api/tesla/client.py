@@ -151,8 +151,9 @@ def _error_text(body: Any, text: str) -> str:
             description = body.get("error_description")
             return f"{error}: {description}" if description else error
         response = body.get("response")
-        if isinstance(response, Mapping) and response.get("reason"):
-            return str(response["reason"])
+        reason = _reason_of(response) if isinstance(response, Mapping) else ""
+        if reason:
+            return reason
     return text.strip()[:200] or "no details"
 
 
@@ -296,7 +297,8 @@ class TeslaClient:
                 timeout=self._timeout,
                 ssl=self._ssl,
             ) as response:
-                text = await response.text()
+                # Decoded leniently: an odd charset must not escape as UnicodeDecodeError.
+                text = (await response.read()).decode("utf-8", errors="replace")
                 status = response.status
                 response_headers = response.headers
         except TimeoutError as err:
