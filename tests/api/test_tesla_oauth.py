@@ -424,3 +424,21 @@ async def test_tokens_issued_by_the_admin_api_work(
     issued = await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}/tokens", {})
     tokens = await oauth.refresh(issued["refresh_token"])
     assert await works(sim, session, tokens.access_token)
+
+
+async def test_a_rejected_request_with_a_spent_refresh_token_needs_a_login(
+    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    # The access token is rejected and the refresh token was already used elsewhere:
+    # the caller learns that only signing in again helps, after one refresh attempt.
+    manager = manager_for(oauth, store, sim, expires_in=3600)
+    client = TeslaClient(session, manager.access_token, base_url=sim.url, on_unauthorized=manager.invalidate)
+    await sim.call("POST", "/sim/tokens/expire", {"token": ACCESS_TOKEN})
+    await sim.call("POST", "/sim/tokens/revoke", {"token": REFRESH_TOKEN})
+    with raises_exactly(LoginRequired):
+        await client.vehicle(VIN)
+    assert [(r["path"], r["status"]) for r in await sent_since(sim, 0)] == [
+        (f"/api/1/vehicles/{VIN}", 401),
+        (TOKEN_PATH, 401),
+    ]
+    assert store.saved == []
