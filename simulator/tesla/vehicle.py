@@ -136,6 +136,8 @@ class SimVehicle:
     user_stopped: bool = False
     energy_added: float = 0.0
     low_amps_pending: int | None = None
+    resume_on_power: bool = False
+    """Charging (or about to) when the EVSE cut the power: resume when it returns."""
     replay: bool = False
     """Serve the seed payload's charge_state verbatim until a command changes the car
     (tests that check how real payloads are read)."""
@@ -276,17 +278,15 @@ class SimVehicle:
 
     def advance(self, t_end: float) -> None:
         """Move the car forward to ``t_end``."""
-        guard = 0
-        while self.t < t_end - EPS or guard == 0:
-            guard += 1
-            if guard > 10_000:  # pragma: no cover - defensive; means a logic error
-                raise RuntimeError(f"vehicle {self.vin} did not converge")
+        for _ in range(10_000):  # at least once: transitions due right now still apply
             t_next = self._next_event(t_end)
             self._integrate(t_next - self.t)
             self.t = t_next
             self._transitions()
             if self.t >= t_end - EPS:
                 break
+        else:  # pragma: no cover - defensive; means a logic error
+            raise RuntimeError(f"vehicle {self.vin} did not converge")
         self.t = max(self.t, t_end)
 
     def _integrate(self, seconds: float) -> None:
@@ -303,10 +303,10 @@ class SimVehicle:
     def _transitions(self) -> None:
         t = self.t
         if self.waking_until is not None and t >= self.waking_until - EPS:
+            # Never set for a car forced offline: wake() refuses and set_state() clears it.
             self.waking_until = None
-            if not self.forced_offline:
-                self.state = "online"
-                self.last_activity = t
+            self.state = "online"
+            self.last_activity = t
         if self.drive is not None and t >= self.drive.until - EPS:
             self.drive = None
             self.last_activity = t
@@ -335,20 +335,23 @@ class SimVehicle:
             self.starting_since = None
             return
         if self.pilot_current <= 0:
+            if self.charging_state != "NoPower":
+                self.resume_on_power = self.charging
             self.charging_state = "NoPower"
             self.starting_since = None
             return
-        if self.charging_state in ("Disconnected", "NoPower"):
+        if self.charging_state == "NoPower":
+            # Power is back: a car that was charging carries on (invented; see the README).
             self.charging_state = "Stopped"
+            if self.resume_on_power and self.battery_level < self.limit:
+                self._begin_charging()
         if self.charging and self.battery_level >= self.limit:
             self.charging_state = "Complete"
             self.starting_since = None
         elif self.charging_state == "Complete" and self.battery_level < self.limit - 0.5:
             # A raised limit resumes charging, as the car does after the app raises it.
-            if not self.user_stopped:
-                self._begin_charging()
-            else:
-                self.charging_state = "Stopped"
+            # (Only charging reaches Complete, so the user has not stopped this car.)
+            self._begin_charging()
 
     def _begin_charging(self) -> None:
         if self.settings.low_amps_needs_repeat and self.amps_request < LOW_AMPS_FLOOR:
@@ -404,10 +407,7 @@ class SimVehicle:
             and self.pilot_current > 0
         ):
             self._begin_charging()
-        self.next_scheduled_start = None
-        minutes = self._scheduled_start_minutes()
-        if minutes is not None:
-            self.next_scheduled_start = self._local_minutes_to_epoch(minutes, self.t)
+        self._plan_schedule()  # the same time tomorrow
 
     @property
     def scheduled_pending(self) -> bool:
@@ -461,8 +461,8 @@ class SimVehicle:
         self.charging_state = "Stopped"
         self._wake_by_itself()
         self._plan_schedule()
-        if self.pilot_current > 0 and self.battery_level < self.limit and self.schedule_mode == "Off":
-            self._begin_charging()
+        if self.battery_level < self.limit and self.schedule_mode == "Off":
+            self._begin_charging()  # without power yet, _settle() makes it wait for power
         self._settle()
 
     def unplug(self) -> None:
@@ -552,9 +552,7 @@ class SimVehicle:
         return True, ""
 
     def _set_limit(self, percent: int) -> None:
-        self.limit = percent
-        if self.charging_state == "Complete" and self.battery_level < percent:
-            self.user_stopped = False
+        self.limit = percent  # _settle() resumes a Complete car below its new limit
 
     def _cmd_charge_standard(self) -> tuple[bool, str]:
         if self.limit == self.limit_std:
@@ -654,9 +652,8 @@ class SimVehicle:
         )
         return out
 
-    def _epoch_or_none(self, minutes: int | None) -> int | None:
-        if minutes is None:
-            return None
+    def _next_epoch(self, minutes: int) -> int:
+        """Epoch seconds of the next ``minutes`` past local midnight."""
         return int(self._local_minutes_to_epoch(minutes, self.t))
 
     def charge_state(self) -> dict[str, Any]:
@@ -730,7 +727,7 @@ class SimVehicle:
                 self.schedule_minutes if self.schedule_mode == "StartAt" else None
             ),
             scheduled_charging_start_time_app=self.schedule_app_minutes,
-            scheduled_departure_time=self._epoch_or_none(self.departure.departure_minutes),
+            scheduled_departure_time=self._next_epoch(self.departure.departure_minutes),
             scheduled_departure_time_minutes=self.departure.departure_minutes,
             user_charge_enable_request=None if not self.user_stopped else False,
             timestamp=int(self.t * 1000),

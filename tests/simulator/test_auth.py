@@ -57,6 +57,23 @@ async def test_missing_bearer_token(fleet: Fleet) -> None:
     assert (reply.status, reply.body) == (401, INVALID)
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/1/users/me"),
+        ("GET", "/api/1/users/region"),
+        ("GET", "/api/1/vehicles"),
+        ("GET", f"/api/1/vehicles/{VIN}"),
+        ("GET", DATA),
+        ("POST", f"/api/1/vehicles/{VIN}/wake_up"),
+        ("POST", f"/api/1/vehicles/{VIN}/command/charge_start"),
+    ],
+)
+async def test_every_route_needs_a_token(fleet: Fleet, method: str, path: str) -> None:
+    reply = await fleet.request(method, path, headers={})
+    assert (reply.status, reply.body) == (401, INVALID)
+
+
 async def test_unknown_bearer_token(fleet: Fleet) -> None:
     reply = await fleet.get("/api/1/vehicles", token="not-a-token")
     assert (reply.status, reply.body) == (401, INVALID)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 import pytest
 
+from simulator import World, create_app
 from simulator.faults import SIGNING_REQUIRED, VEHICLE_UNAVAILABLE
 
 from ..helpers import ACCESS_TOKEN, REFRESH_TOKEN, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
@@ -92,6 +95,20 @@ async def test_html_error(sim: SimulatorHandle, fleet: Fleet) -> None:
     assert "<html>" in reply.text
 
 
+async def test_html_error_with_its_own_page(sim: SimulatorHandle, fleet: Fleet) -> None:
+    await sim.fault(kind="html_error", body="<html>maintenance</html>", path=None)
+    reply = await fleet.get(DATA)
+    assert reply.headers["Content-Type"].startswith("text/html")
+    assert reply.text == "<html>maintenance</html>"
+
+
+async def test_content_type_override(sim: SimulatorHandle, fleet: Fleet) -> None:
+    await sim.fault(kind="status", status=200, body='{"response": {}}', content_type="application/json")
+    reply = await fleet.get(DATA)
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.body == {"response": {}}
+
+
 async def test_wrong_region_points_at_a_working_base_url(sim: SimulatorHandle, fleet: Fleet) -> None:
     await sim.fault(kind="wrong_region", count=1)
     reply = await fleet.get(DATA)
@@ -153,6 +170,28 @@ async def test_hang_ends_with_the_client_timeout(sim: SimulatorHandle, fleet: Fl
     # The server notices the closed connection on its own schedule.
     log = await wait_for_log(sim, 2)
     assert sorted((r["path"], r["status"], r["billed"]) for r in log) == [(DATA, 0, False), (DATA, 200, True)]
+
+
+async def test_hang_without_handler_cancellation(
+    socket_enabled: None, world: World, session: aiohttp.ClientSession
+) -> None:
+    """The CLI's server does not cancel handlers when a client leaves; the hang notices."""
+    runner = web.AppRunner(create_app(world))
+    await runner.setup()
+    site = web.SockSite(runner, socket.create_server(("127.0.0.1", 0)))
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fleet = Fleet(session, f"http://127.0.0.1:{port}")
+    try:
+        world.faults.add({"kind": "hang", "count": 1})
+        with pytest.raises(asyncio.TimeoutError):
+            await fleet.get(DATA, timeout=0.2)
+        async with asyncio.timeout(5):
+            while not world.recorder.records:
+                await asyncio.sleep(0.02)
+        assert world.recorder.records[0].status == 0
+    finally:
+        await runner.cleanup()
 
 
 async def test_hang_with_a_limit_drops_the_connection(sim: SimulatorHandle, fleet: Fleet) -> None:

@@ -202,6 +202,35 @@ def test_pilot_current_zero_means_no_power(world: World, clock: FakeClock, car: 
     assert car.command("charge_start", {}) == (False, "no_power")
 
 
+def test_charging_resumes_when_power_returns(world: World, clock: FakeClock, car: SimVehicle) -> None:
+    start_charging(world, clock, car)
+    car.set_pilot_current(0)
+    run(world, clock, 600)
+    car.set_pilot_current(16)
+    assert car.charging_state == "Starting"
+    run(world, clock, 5)
+    assert car.charge_state()["charger_actual_current"] == 16
+
+
+def test_idle_car_stays_idle_when_power_returns(car: SimVehicle) -> None:
+    car.set_pilot_current(0)
+    car.set_pilot_current(0)  # still no power: nothing changes
+    assert car.charging_state == "NoPower"
+    car.set_pilot_current(16)
+    assert car.charging_state == "Stopped"
+
+
+def test_plugged_in_without_power_starts_when_power_comes(
+    world: World, clock: FakeClock, car: SimVehicle
+) -> None:
+    car.unplug()
+    car.set_pilot_current(0)
+    car.plug_in()
+    assert car.charging_state == "NoPower"
+    car.set_pilot_current(32)
+    assert car.charging_state == "Starting"
+
+
 def test_drive_uses_energy_and_moves_the_odometer(world: World, clock: FakeClock, car: SimVehicle) -> None:
     odometer = car.odometer
     car.start_drive(minutes=60, miles=40, kwh_per_mile=0.25)

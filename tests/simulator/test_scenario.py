@@ -111,6 +111,38 @@ def test_timeline_day_prefix_and_seconds(clock: FakeClock) -> None:
     assert times == [30, 86400, 2 * 86400 + 6 * 3600]
 
 
+def test_timeline_time_already_past_today_is_tomorrow(clock: FakeClock) -> None:
+    spec = account_spec(vehicle_spec())
+    spec["timezone"] = "Europe/Amsterdam"  # 01:00 local at the clock's start
+    spec["timeline"] = [{"at": "00:30", "vin": VIN, "action": "unplug"}]
+    world = build_world(spec, clock)
+    assert world.timeline[0].at == clock.now() + 23.5 * 3600
+
+
+def test_starting_fixture_becomes_charging(tmp_path: Path, clock: FakeClock) -> None:
+    payload = json.loads((FIXTURES / CHARGING_FIXTURE).read_text())
+    payload["response"]["charge_state"]["charging_state"] = "Starting"
+    path = tmp_path / "starting.json"
+    path.write_text(json.dumps(payload))
+    spec = account_spec(vehicle_spec(fixture=str(path), charging=True, settings={"starting_seconds": 5}))
+    world = build_world(spec, clock)
+    assert world.vehicles[VIN].charging_state == "Starting"
+    run(world, clock, 5)
+    assert world.vehicles[VIN].charging_state == "Charging"
+
+
+def test_replay_serves_the_fixture_verbatim_until_a_command(clock: FakeClock) -> None:
+    world = build_world(account_spec(vehicle_spec(fixture=CHARGING_FIXTURE, replay=True)), clock)
+    car = world.vehicles[VIN]
+    fixture = json.loads((FIXTURES / CHARGING_FIXTURE).read_text())["response"]["charge_state"]
+    assert car.charge_state() == fixture
+    run(world, clock, 600)
+    assert car.charge_state() == fixture
+    car.command("set_charge_limit", {"percent": 95})
+    assert car.charge_state()["charge_limit_soc"] == 95
+    assert car.charge_state()["timestamp"] == int(clock.now() * 1000)
+
+
 def test_timeline_battery_level_action(clock: FakeClock) -> None:
     spec = account_spec(vehicle_spec())
     spec["timeline"] = [{"at": 60, "vin": VIN, "action": "battery_level", "level": 33}]

@@ -100,6 +100,14 @@ def test_start_at_disabled(car: SimVehicle) -> None:
     assert car.next_scheduled_start is None
 
 
+def test_start_at_while_unplugged_does_nothing(world: World, clock: FakeClock, car: SimVehicle) -> None:
+    car.command("set_scheduled_charging", {"enable": True, "time": 150})
+    car.unplug()
+    run(world, clock, local(clock, 2, 30) - clock.now() + 60)
+    assert car.charging_state == "Disconnected"
+    assert car.charge_state()["scheduled_charging_start_time"] == local(clock, 2, 30, days=1)
+
+
 def test_plug_in_with_a_schedule_waits(world: World, clock: FakeClock, car: SimVehicle) -> None:
     car.unplug()
     car.command("set_scheduled_charging", {"enable": True, "time": 150})
