@@ -174,6 +174,11 @@ def _check_field(key: str, value: Any) -> None:
     types = FIELD_TYPES[key]
     if isinstance(value, bool) or not isinstance(value, types):
         raise TypeError(f"fault field {key} must be {' or '.join(t.__name__ for t in types)}")
+    _check_value(key, value)
+
+
+def _check_value(key: str, value: Any) -> None:
+    """Range checks for a fault field whose type is right."""
     if isinstance(value, (int, float)) and value < 0:
         raise ValueError(f"fault field {key} must be >= 0")
     if key == "status" and not 100 <= value <= 599:
