@@ -181,10 +181,10 @@ class EVNumber(EVEntity, NumberEntity):
 
     @override
     async def async_will_remove_from_hass(self) -> None:
+        # Unloading (a reload, a shutdown) must not lose a change the user made:
+        # send it now instead of at the end of the window.
         if self._flush_unsub is not None:
             self._flush_unsub()
             self._flush_unsub = None
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.cancel()
+            await self._async_flush()
         await super().async_will_remove_from_hass()

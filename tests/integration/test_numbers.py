@@ -1,0 +1,172 @@
+"""Charge limit and charging current: coalescing, no-ops, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.ev_charge_control.const import COALESCE_DELAY, DOMAIN
+
+from ..helpers import VIN, SimulatorHandle
+
+LIMIT = "number.model_3_charge_limit"
+AMPS = "number.model_3_charging_current"
+
+
+def _commands(requests: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    return [(r["path"].rsplit("/", 1)[-1], r["body"]) for r in requests if "/command/" in r["path"]]
+
+
+def _set(hass: HomeAssistant, entity_id: str, value: float) -> asyncio.Task[Any]:
+    """Start a blocking number.set_value call, as an automation step would.
+
+    The call waits for the coalescing window, which only passes when the test moves
+    the clock, so use ``_settle`` (not async_block_till_done) before doing so.
+    """
+    return asyncio.get_running_loop().create_task(
+        hass.services.async_call(
+            "number", "set_value", {ATTR_ENTITY_ID: entity_id, "value": value}, blocking=True
+        )
+    )
+
+
+async def _settle() -> None:
+    """Let started calls reach the entity (they then wait for the window)."""
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def _quiet_period(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the coalescing window pass."""
+    freezer.tick(timedelta(seconds=COALESCE_DELAY + 0.1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _value(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def test_a_dragged_slider_sends_one_command(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    calls = [_set(hass, LIMIT, value) for value in (81, 85, 90, 88)]
+    await _settle()
+    # Shown at once; nothing sent yet.
+    assert _value(hass, LIMIT) == "88"
+    assert _commands(await sim.requests()) == []
+    await _quiet_period(hass, freezer)
+    await asyncio.gather(*calls)
+    assert _commands(await sim.requests()) == [("set_charge_limit", {"percent": 88})]
+    assert (await sim.vehicle())["charge_state"]["charge_limit_soc"] == 88
+    assert _value(hass, LIMIT) == "88"
+
+
+async def test_changes_after_the_window_are_a_new_command(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    first = _set(hass, AMPS, 10)
+    await _settle()
+    await _quiet_period(hass, freezer)
+    await first
+    second = _set(hass, AMPS, 12)
+    await _settle()
+    await _quiet_period(hass, freezer)
+    await second
+    assert _commands(await sim.requests()) == [
+        ("set_charging_amps", {"charging_amps": 10}),
+        ("set_charging_amps", {"charging_amps": 12}),
+    ]
+
+
+async def test_back_to_the_current_value_sends_nothing(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    calls = [_set(hass, AMPS, 10), _set(hass, AMPS, 16)]
+    await _settle()
+    await _quiet_period(hass, freezer)
+    await asyncio.gather(*calls)
+    assert _commands(await sim.requests()) == []
+    assert _value(hass, AMPS) == "16"
+
+
+async def test_the_current_value_is_not_sent(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    await hass.services.async_call("number", "set_value", {ATTR_ENTITY_ID: LIMIT, "value": 80}, blocking=True)
+    assert _commands(await sim.requests()) == []
+
+
+async def test_a_failed_command_reaches_every_caller_and_the_value_returns(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    await sim.fault(
+        kind="status", category="command", status=200, body={"response": {"result": False, "reason": "odd"}}
+    )
+    calls = [_set(hass, LIMIT, 85), _set(hass, LIMIT, 90)]
+    await _settle()
+    await _quiet_period(hass, freezer)
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(r, HomeAssistantError) for r in results)
+    assert {r.translation_key for r in results if isinstance(r, HomeAssistantError)} == {"command_refused"}
+    assert _value(hass, LIMIT) == "80"
+    assert len(_commands(await sim.requests())) == 1
+
+
+@pytest.mark.parametrize(("entity_id", "value"), [(LIMIT, 49), (LIMIT, 101), (AMPS, 0), (AMPS, 17)])
+async def test_out_of_range_is_refused(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, entity_id: str, value: int
+) -> None:
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "number", "set_value", {ATTR_ENTITY_ID: entity_id, "value": value}, blocking=True
+        )
+    assert _commands(await sim.requests()) == []
+
+
+async def test_fractions_are_refused(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "number", "set_value", {ATTR_ENTITY_ID: AMPS, "value": 10.5}, blocking=True
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "not_whole_number"
+    assert _commands(await sim.requests()) == []
+
+
+async def test_amps_while_unplugged_are_refused(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    await sim.vehicle(action="unplug")
+    coordinator = setup_integration.runtime_data.coordinators[VIN]
+    coordinator.vehicle.request_fresh_data()
+    await coordinator.async_refresh()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "number", "set_value", {ATTR_ENTITY_ID: AMPS, "value": 10}, blocking=True
+        )
+    assert err.value.translation_key == "not_plugged_in"
+    assert err.value.translation_placeholders == {"name": "Model 3"}
+    assert _commands(await sim.requests()) == []
+
+
+async def test_a_pending_change_is_sent_on_unload(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    call = _set(hass, LIMIT, 90)
+    await _settle()
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    await call
+    assert _commands(await sim.requests()) == [("set_charge_limit", {"percent": 90})]
