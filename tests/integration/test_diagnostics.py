@@ -1,0 +1,28 @@
+"""Diagnostics: useful, with tokens, VINs and places removed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_charge_control.diagnostics import async_get_config_entry_diagnostics
+
+from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, SimulatorHandle
+
+
+async def test_diagnostics_redact_secrets(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: SimulatorHandle
+) -> None:
+    result: dict[str, Any] = await async_get_config_entry_diagnostics(hass, setup_integration)
+    text = json.dumps(result, default=str)
+    for secret in (ACCESS_TOKEN, VIN, ACCOUNT_ID, "owner@example.com"):
+        assert secret not in text
+    (vehicle,) = result["vehicles"]
+    assert vehicle["name"] == "Model 3"
+    assert vehicle["data"]["battery_level"] == 77
+    assert vehicle["api_requests"]["data"] == 1
+    assert result["entry"]["data"]["access_token"] == "**REDACTED**"
+    assert result["entry"]["data"]["api_url"] == sim.url
