@@ -76,7 +76,8 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
             if self.data is None:
                 raise UpdateFailed(translation_domain=DOMAIN, translation_key="rate_limited") from err
             return self.data
-        except AuthenticationError as err:
+        except (AuthenticationError, MissingScope) as err:
+            # Signing in again is the fix for both: it also grants missing permissions.
             raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed") from err
         except ApiError as err:
             raise UpdateFailed(
@@ -126,8 +127,6 @@ def _poll_error_key(err: ApiError) -> str:
         return "server_error"
     if isinstance(err, NotFound):
         return "vehicle_not_found"
-    if isinstance(err, MissingScope):
-        return "missing_scope"
     if isinstance(err, BillingLimitReached):
         return "billing_limit"
     return "update_failed"
