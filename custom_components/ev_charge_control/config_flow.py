@@ -56,7 +56,8 @@ def valid_api_url(value: str) -> bool:
         url = URL(value.strip())
     except (TypeError, ValueError):
         return False
-    if url.scheme not in ("http", "https") or not url.host or url.user or url.query_string:
+    # Paths are appended to the base URL, so a query or fragment would swallow them.
+    if url.scheme not in ("http", "https") or not url.host or url.user or url.query_string or url.fragment:
         return False
     if url.scheme == "https":
         return True
@@ -85,18 +86,21 @@ def region_base_url(access_token: str) -> str:
     """The Fleet API host that serves the token's account (Tesla puts it in the token)."""
     claims = token_claims(access_token)
     region = str(claims.get("ou_code", "")).lower()
-    audiences = claims.get("aud") or []
-    if isinstance(audiences, str):
-        audiences = [audiences]
-    for audience in audiences:
-        if isinstance(audience, str) and "fleet-api" in audience and f".{region}." in audience:
-            return audience.rstrip("/")
+    # JWT allows one audience or a list; anything else is no audience at all.
+    aud = claims.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    urls = [a.rstrip("/") for a in audiences if isinstance(a, str) and a.startswith(("https://", "http://"))]
+    for url in urls:
+        if "fleet-api" in url and f".{region}." in url:
+            return url
+    for url in urls:
+        # Only a server on this machine (the simulator, through the developer override of
+        # the OAuth server) issues tokens for a local address, and it serves the API too.
+        if url.startswith("http://") and valid_api_url(url):
+            return url
     if region in BASE_URLS:
         return BASE_URLS[region]
-    for audience in audiences:
-        if isinstance(audience, str) and audience.startswith(("https://", "http://")):
-            return audience.rstrip("/")
-    return BASE_URL_NA
+    return urls[0] if urls else BASE_URL_NA
 
 
 def _error_key(err: ApiError) -> str:
