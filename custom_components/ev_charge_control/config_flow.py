@@ -45,9 +45,12 @@ from .const import (
     PROVIDER_TESLA,
 )
 from .setup_tesla import async_create_client, static_token_source
+from .tesla import TeslaAccount
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_FIELD = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+# Either one lets the integration send charging commands (Tesla accepts both).
+COMMAND_SCOPES = frozenset({"vehicle_cmds", "vehicle_charging_cmds"})
 
 
 def valid_api_url(value: str) -> bool:
@@ -103,6 +106,18 @@ def region_base_url(access_token: str) -> str:
     return urls[0] if urls else BASE_URL_NA
 
 
+def _check_command_scope(access_token: str) -> None:
+    """Raise ``MissingScope`` when a token that lists its scopes grants no commands.
+
+    Tesla's consent page lets users untick permissions, and listing vehicles works
+    without the command ones, so only the token itself tells before the first command
+    fails.  Opaque tokens say nothing and pass.
+    """
+    granted = token_claims(access_token).get("scp")
+    if isinstance(granted, list) and not any(isinstance(s, str) and s in COMMAND_SCOPES for s in granted):
+        raise MissingScope("the token grants no vehicle commands")
+
+
 def _error_key(err: ApiError) -> str:
     if isinstance(err, AuthenticationError):
         return "invalid_auth"
@@ -120,6 +135,7 @@ class _Found:
     account_id: str
     title: str
     vehicles: list[ApiVehicle] = field(default_factory=list)
+    # Where the API answered, after any wrong-region redirect; "" behind a proxy.
     api_url: str = ""
 
 
@@ -225,11 +241,20 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         """Call the API with the collected settings; raises ``ApiError``."""
         data = self._data
         token = data["token"]["access_token"] if "token" in data else data[CONF_ACCESS_TOKEN]
-        base_url = data.get(CONF_PROXY_URL) or data[CONF_API_URL]
+        _check_command_scope(token)
+        proxy = data.get(CONF_PROXY_URL)
+        base_url = proxy or data[CONF_API_URL]
         client = await async_create_client(
             self.hass, static_token_source(token), base_url, data.get(CONF_CA_FILE)
         )
-        vehicles = await client.list_vehicles()
+        if proxy:
+            # A proxy's "wrong region" names Tesla's own host: following it would
+            # bypass the proxy (and its signing).
+            vehicles = await client.list_vehicles()
+        else:
+            # The token form defaults to North America: follow Tesla's "use base URL"
+            # answer once, as setup does, rather than fail on an account elsewhere.
+            vehicles = await TeslaAccount(client).async_list_vehicles()
         account_id = title = None
         try:
             account = await client.account()
@@ -246,7 +271,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             account_id=str(account_id or ""),
             title=title or "Tesla",
             vehicles=vehicles,
-            api_url=client.base_url,
+            api_url="" if proxy else client.base_url,
         )
 
     async def _async_test_and_finish(self, step_id: str | None) -> ConfigFlowResult:
@@ -266,6 +291,8 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
                 return self.async_abort(reason=errors["base"])
             return self._async_show_step_again(step_id, errors)
         self._found = found
+        if found.api_url:
+            self._data[CONF_API_URL] = found.api_url
         await self.async_set_unique_id(found.account_id)
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
