@@ -26,13 +26,11 @@ def _authorization_server() -> AuthorizationServer:
     return AuthorizationServer(AUTHORIZE_URL, TOKEN_URL)
 
 
-async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
-    return _authorization_server()
-
-
 async def async_get_auth_implementation(
     hass: HomeAssistant, auth_domain: str, credential: ClientCredential
 ) -> config_entry_oauth2_flow.AbstractOAuth2Implementation:
+    # Home Assistant asks a platform for its authorization server only when it has no
+    # implementation of its own, so this is the one place the server is chosen.
     return TeslaImplementation(hass, auth_domain, credential, _authorization_server())
 
 
