@@ -9,9 +9,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_PROVIDER, DOMAIN, PROVIDER_TESLA
+from .const import CONF_PROVIDER, DOMAIN, PROVIDER_REALTO
 from .coordinator import EVChargeControlConfigEntry, EVChargeControlData, VehicleCoordinator
 from .services import async_setup_services
+from .setup_realto import async_setup_realto
 from .setup_tesla import async_setup_tesla
 from .vehicle import Vehicle
 
@@ -26,10 +27,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def _async_vehicles(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> list[Vehicle]:
-    provider = entry.data.get(CONF_PROVIDER, PROVIDER_TESLA)
-    if provider == PROVIDER_TESLA:
-        return list(await async_setup_tesla(hass, entry))
-    raise ValueError(f"unknown provider {provider!r}")
+    if entry.data.get(CONF_PROVIDER) == PROVIDER_REALTO:
+        return list(await async_setup_realto(hass, entry))
+    return list(await async_setup_tesla(hass, entry))
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> bool:

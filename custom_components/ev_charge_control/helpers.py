@@ -6,7 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+    ServiceValidationError,
+)
 from homeassistant.helpers import issue_registry as ir
 
 from .api import (
@@ -112,3 +118,20 @@ async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterato
         if isinstance(err, AuthenticationError):
             coordinator.config_entry.async_start_reauth(coordinator.hass)
         raise command_error(coordinator.hass, coordinator.vehicle.name, err) from err
+
+
+def setup_error(err: ApiError) -> Exception:
+    """What a failed first contact with the API means for the entry."""
+    if isinstance(err, (AuthenticationError, MissingScope)):
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
+    if isinstance(err, BillingLimitReached):
+        return ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="billing_limit",
+            translation_placeholders={"error": err.message},
+        )
+    return ConfigEntryNotReady(
+        translation_domain=DOMAIN,
+        translation_key="setup_failed",
+        translation_placeholders={"error": err.message},
+    )

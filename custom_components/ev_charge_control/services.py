@@ -8,12 +8,13 @@ is checked here, field by field, so a bad value is refused with a translated
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
@@ -25,6 +26,8 @@ from .vehicle import CommandOutcome, DepartureSettings, Vehicle
 ATTR_DEVICE_ID = "device_id"
 SERVICE_SET_SCHEDULED_CHARGING = "set_scheduled_charging"
 SERVICE_SET_SCHEDULED_DEPARTURE = "set_scheduled_departure"
+SERVICE_SCHEDULE_CHARGING = "schedule_charging"
+SERVICE_CANCEL_SCHEDULED_CHARGING = "cancel_scheduled_charging"
 
 _DEPARTURE_FLAGS = (
     "preconditioning_enabled",
@@ -36,6 +39,17 @@ _DEPARTURE_FLAGS = (
 # Keys are checked by the schema; values by the handlers, for translated messages.
 SCHEDULED_CHARGING_SCHEMA = vol.Schema(
     {vol.Required(ATTR_DEVICE_ID): object, vol.Required("enable"): object, vol.Optional("time"): object}
+)
+SCHEDULE_CHARGING_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): object,
+        vol.Required("start"): object,
+        vol.Required("end"): object,
+        vol.Optional("ignore_cooldown"): object,
+    }
+)
+CANCEL_SCHEDULED_CHARGING_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DEVICE_ID): object, vol.Optional("ignore_cooldown"): object}
 )
 _DEPARTURE_FIELDS: dict[vol.Marker, object] = {
     vol.Required(ATTR_DEVICE_ID): object,
@@ -67,6 +81,17 @@ def _minutes(call: ServiceCall, field: str) -> int | None:
     except vol.Invalid as err:
         raise refuse("invalid_time", field=field, value=str(value)) from err
     return parsed.hour * 60 + parsed.minute
+
+
+def _moment(call: ServiceCall, field: str) -> datetime:
+    """A date and time; without an offset it is Home Assistant's local time."""
+    value = call.data[field]
+    parsed = value if isinstance(value, datetime) else dt_util.parse_datetime(str(value))
+    if parsed is None:
+        raise refuse("invalid_datetime", field=field, value=str(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt_util.get_default_time_zone())
+    return dt_util.as_utc(parsed)
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall, capability: Capability) -> VehicleCoordinator:
@@ -133,8 +158,37 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
         await _run(coordinator, lambda vehicle: vehicle.async_set_scheduled_departure(settings))
 
+    async def schedule_charging(call: ServiceCall) -> None:
+        coordinator = _coordinator(hass, call, Capability.CHARGING_WINDOWS)
+        start, end = _moment(call, "start"), _moment(call, "end")
+        ignore = _bool(call, "ignore_cooldown", default=False)
+        if start <= dt_util.utcnow():
+            raise refuse("not_in_future", field="start")
+        if end <= start:
+            raise refuse("end_before_start")
+        await _run(
+            coordinator,
+            lambda vehicle: vehicle.async_schedule_charging(start, end, ignore_cooldown=ignore),
+        )
+
+    async def cancel_scheduled_charging(call: ServiceCall) -> None:
+        coordinator = _coordinator(hass, call, Capability.CHARGING_WINDOWS)
+        ignore = _bool(call, "ignore_cooldown", default=False)
+        await _run(
+            coordinator, lambda vehicle: vehicle.async_cancel_scheduled_charging(ignore_cooldown=ignore)
+        )
+
     hass.services.async_register(
         DOMAIN, SERVICE_SET_SCHEDULED_CHARGING, set_scheduled_charging, schema=SCHEDULED_CHARGING_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_SCHEDULE_CHARGING, schedule_charging, schema=SCHEDULE_CHARGING_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CANCEL_SCHEDULED_CHARGING,
+        cancel_scheduled_charging,
+        schema=CANCEL_SCHEDULED_CHARGING_SCHEMA,
     )
     hass.services.async_register(
         DOMAIN, SERVICE_SET_SCHEDULED_DEPARTURE, set_scheduled_departure, schema=SCHEDULED_DEPARTURE_SCHEMA

@@ -7,23 +7,16 @@ from dataclasses import dataclass
 
 from aiohttp import ClientError, ClientResponseError
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import (
-    ApiError,
-    AuthenticationError,
-    BillingLimitReached,
-    ConnectionFailed,
-    LoginRequired,
-    MissingScope,
-    ServerError,
-)
+from .api import ApiError, ConnectionFailed, LoginRequired, ServerError
 from .api.tesla import TeslaClient, create_ssl_context
 from .api.tesla.const import BASE_URL_NA
 from .const import CONF_ACCESS_TOKEN, CONF_API_URL, CONF_CA_FILE, CONF_PROXY_URL, CONF_VEHICLES, DOMAIN
 from .coordinator import EVChargeControlConfigEntry
+from .helpers import setup_error
 from .tesla import TeslaAccount, TeslaVehicle
 
 try:  # Home Assistant 2025.12 and later
@@ -95,23 +88,6 @@ async def async_create_client(
         base_url=base_url,
         ssl_context=ssl_context,
         on_unauthorized=source.on_unauthorized,
-    )
-
-
-def setup_error(err: ApiError) -> Exception:
-    """What a failed first contact with the API means for the entry."""
-    if isinstance(err, (AuthenticationError, MissingScope)):
-        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
-    if isinstance(err, BillingLimitReached):
-        return ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="billing_limit",
-            translation_placeholders={"error": err.message},
-        )
-    return ConfigEntryNotReady(
-        translation_domain=DOMAIN,
-        translation_key="setup_failed",
-        translation_placeholders={"error": err.message},
     )
 
 
