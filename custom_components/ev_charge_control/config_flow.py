@@ -247,14 +247,10 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         client = await async_create_client(
             self.hass, static_token_source(token), base_url, data.get(CONF_CA_FILE)
         )
-        if proxy:
-            # A proxy's "wrong region" names Tesla's own host: following it would
-            # bypass the proxy (and its signing).
-            vehicles = await client.list_vehicles()
-        else:
-            # The token form defaults to North America: follow Tesla's "use base URL"
-            # answer once, as setup does, rather than fail on an account elsewhere.
-            vehicles = await TeslaAccount(client).async_list_vehicles()
+        # The token form defaults to North America: follow Tesla's "use base URL" answer
+        # once, as setup does, rather than fail on an account elsewhere (not behind a
+        # proxy, which would be bypassed).
+        vehicles = await TeslaAccount(client, follow_region=not proxy).async_list_vehicles()
         account_id = title = None
         try:
             account = await client.account()

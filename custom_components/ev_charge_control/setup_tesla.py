@@ -104,10 +104,9 @@ async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEnt
 
     async def remember_region(url: str) -> None:
         # Tesla answered "wrong region": keep its base URL for the next start too.
-        key = CONF_PROXY_URL if data.get(CONF_PROXY_URL) else CONF_API_URL
-        hass.config_entries.async_update_entry(entry, data={**entry.data, key: url})
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_API_URL: url})
 
-    account = TeslaAccount(client, remember_region)
+    account = TeslaAccount(client, remember_region, follow_region=not data.get(CONF_PROXY_URL))
     try:
         summaries = await account.async_list_vehicles()
     except ApiError as err:

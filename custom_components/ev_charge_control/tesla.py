@@ -108,9 +108,14 @@ class TeslaAccount:
         self,
         client: TeslaClient,
         on_base_url_change: Callable[[str], Awaitable[None]] | None = None,
+        *,
+        follow_region: bool = True,
     ) -> None:
+        """``follow_region`` is off behind a proxy: its wrong-region answer names Tesla's
+        own host, and going there would bypass the proxy and its command signing."""
         self.client = client
         self._on_base_url_change = on_base_url_change
+        self._follow_region = follow_region
         self._states: dict[str, ApiVehicle] = {}
         self._states_at: datetime | None = None
         self._pending: asyncio.Future[dict[str, ApiVehicle]] | None = None
@@ -120,7 +125,7 @@ class TeslaAccount:
         try:
             vehicles = await self.client.list_vehicles()
         except WrongRegion as err:
-            if not err.base_url or err.base_url == self.client.base_url:
+            if not self._follow_region or not err.base_url or err.base_url == self.client.base_url:
                 raise
             self.client.base_url = err.base_url
             if self._on_base_url_change is not None:
