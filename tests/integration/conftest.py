@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,8 +17,15 @@ from custom_components.ev_charge_control.const import (
     DOMAIN,
     PROVIDER_TESLA,
 )
+from simulator import FakeClock
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, SimulatorHandle
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The simulated platforms start at Home Assistant's now, as real ones would be."""
+    return FakeClock(start=dt_util.utcnow().timestamp())
 
 
 @pytest.fixture(autouse=True)
