@@ -118,6 +118,9 @@ class World:
         for vin, vehicle in self.vehicles.items():
             if vehicle_id == str(vehicle.vehicle_id):
                 return vin
+        if self.realto is not None:  # a re.alto path names the car by entity id
+            found: str | None = self.realto.vin_for(vehicle_id)
+            return found
         return None
 
     def account_of(self, vin: str) -> Account | None:

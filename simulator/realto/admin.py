@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ..world import World
-from .platform import RealtoPlatform
+from .platform import METRICS, RealtoPlatform
 
 ENTITY_FIELDS = ("name", "online", "reporting", "reading_interval", "reading_latency", "omit", "location")
 
@@ -27,6 +27,39 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="expected a JSON object")
     return data
+
+
+def _entity_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The entity settings in ``body`` (popped), converted and checked."""
+    changes: dict[str, Any] = {}
+    for key in ENTITY_FIELDS:
+        if key not in body:
+            continue
+        value = body.pop(key)
+        if key == "omit":
+            changes[key] = {str(v) for v in value}
+            unknown = changes[key] - set(METRICS)
+            if unknown:
+                raise ValueError(f"cannot omit {sorted(unknown)}; metrics are {list(METRICS)}")
+        elif key in ("online", "reporting"):
+            changes[key] = bool(value)
+        elif key in ("reading_interval", "reading_latency"):
+            changes[key] = float(value)
+            if changes[key] < (1.0 if key == "reading_interval" else 0.0):
+                raise ValueError(f"{key} is too small")
+        else:
+            changes[key] = value
+    return changes
+
+
+def _settings(realto: RealtoPlatform, body: dict[str, Any]) -> tuple[str, float, int]:
+    shape = str(body.get("schedule_response", realto.schedule_response))
+    lifetime = float(body.get("token_lifetime", realto.token_lifetime))
+    page_size = int(body.get("max_page_size", realto.max_page_size))
+    if lifetime < 0 or page_size < 1:
+        raise ValueError("token_lifetime must be >= 0 and max_page_size >= 1")
+    realto.set_schedule_response(shape)
+    return shape, lifetime, page_size
 
 
 def add_routes(app: web.Application, world: World) -> None:
@@ -60,28 +93,21 @@ def add_routes(app: web.Application, world: World) -> None:
             return _error(404, "no such entity")
         body = await _body(request)
         try:
-            for key in ENTITY_FIELDS:
-                if key not in body:
-                    continue
-                value = body.pop(key)
-                if key == "omit":
-                    entity.omit = {str(v) for v in value}
-                elif key in ("online", "reporting"):
-                    setattr(entity, key, bool(value))
-                elif key in ("reading_interval", "reading_latency"):
-                    setattr(entity, key, float(value))
-                else:
-                    setattr(entity, key, value)
+            # Check everything first, so a bad request changes nothing.
+            changes = _entity_changes(body)
             take_reading = bool(body.pop("reading", False))
-            if "action" in body:
-                realto.apply(entity, str(body.pop("action")), body)
-            elif body:
+            action = body.pop("action", None)
+            if action is None and body:
                 return _error(400, f"unknown fields {sorted(body)}")
+            if (take_reading or action is not None) and entity.vehicle is None:
+                return _error(400, "this entity has no vehicle")
+            if action is not None:
+                realto.apply(entity, str(action), body)
         except (KeyError, ValueError, TypeError) as err:
             return _error(400, f"bad request: {err}")
+        for key, value in changes.items():
+            setattr(entity, key, value)
         if take_reading:
-            if entity.vehicle is None:
-                return _error(400, "this entity has no vehicle to read")
             realto.take_reading(entity, realto.now())
         return web.json_response(entity.detail(realto.now()))
 
@@ -117,17 +143,15 @@ def add_routes(app: web.Application, world: World) -> None:
         """``{"schedule_response": "batch"|"legacy", "token_lifetime": s, "max_page_size": n}``."""
         realto = platform()
         body = await _body(request)
+        unknown = set(body) - {"schedule_response", "token_lifetime", "max_page_size"}
+        if unknown:
+            return _error(400, f"unknown fields {sorted(unknown)}")
         try:
-            if "schedule_response" in body:
-                realto.set_schedule_response(str(body.pop("schedule_response")))
-            if "token_lifetime" in body:
-                realto.token_lifetime = float(body.pop("token_lifetime"))
-            if "max_page_size" in body:
-                realto.max_page_size = max(int(body.pop("max_page_size")), 1)
-            if body:
-                return _error(400, f"unknown fields {sorted(body)}")
+            _, lifetime, page_size = _settings(realto, body)
         except (ValueError, TypeError) as err:
             return _error(400, str(err))
+        realto.token_lifetime = lifetime
+        realto.max_page_size = page_size
         state = realto.describe()
         return web.json_response(
             {k: state[k] for k in ("schedule_response", "token_lifetime", "max_page_size")}

@@ -129,14 +129,15 @@ class RealtoApi:
         token = request.query.get("continuationToken")
         if token:
             try:
-                offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
+                padded = token + "=" * (-len(token) % 4)
+                offset = int(base64.urlsafe_b64decode(padded.encode()).decode().removeprefix("offset:"))
             except (ValueError, binascii.Error, UnicodeDecodeError):
                 return _validation("continuationToken", "The continuation token is not valid.")
         chunk = items[offset : offset + size]
         next_token = None
         next_link = None
         if offset + size < len(items):
-            next_token = base64.urlsafe_b64encode(f"offset:{offset + size}".encode()).decode()
+            next_token = base64.urlsafe_b64encode(f"offset:{offset + size}".encode()).decode().rstrip("=")
             query = {**request.query, "continuationToken": next_token}
             next_link = f"{request.path}?{urlencode(query)}"
         return web.json_response(

@@ -106,17 +106,19 @@ class Cooldown:
 
 
 def _update(target: Any, values: dict[str, Any], checks: dict[str, tuple[Any, ...]] | None = None) -> None:
-    """Set dataclass fields from ``values`` (type-converted), refusing unknown keys."""
+    """Set dataclass fields from ``values`` (type-converted); all or nothing."""
+    converted: dict[str, Any] = {}
     for key, value in values.items():
         if key not in target.__dataclass_fields__:
             raise KeyError(f"unknown setting {key!r}")
-        converted = type(getattr(target, key))(value)
+        converted[key] = type(getattr(target, key))(value)
         allowed = (checks or {}).get(key)
-        if allowed is not None and converted not in allowed:
+        if allowed is not None and converted[key] not in allowed:
             raise ValueError(f"{key} must be one of {', '.join(map(str, allowed))}")
-        if isinstance(converted, float) and converted < 0:
+        if isinstance(converted[key], float) and converted[key] < 0:
             raise ValueError(f"{key} must not be negative")
-        setattr(target, key, converted)
+    for key, value in converted.items():
+        setattr(target, key, value)
 
 
 @dataclass
@@ -381,6 +383,11 @@ class RealtoPlatform:
     def new_id(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
+    def vin_for(self, entity_id: str) -> str | None:
+        """The VIN of the EV behind ``entity_id`` (faults and the log name cars by VIN)."""
+        entity = self.entities.get(entity_id)
+        return entity.vin if entity is not None else None
+
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
@@ -461,7 +468,7 @@ class RealtoPlatform:
                 best, action = (event.at, 0, event.seq), event
             for command in self.active:
                 due = self._due(command)
-                if due is not None and due <= now + EPS and (best is None or (due, 1, command.seq) < best):
+                if due <= now + EPS and (best is None or (due, 1, command.seq) < best):
                     best, action = (due, 1, command.seq), command
             for index, entity in enumerate(self.entities.values()):
                 due = entity.next_reading_at
@@ -516,14 +523,13 @@ class RealtoPlatform:
             entity.vehicle.command("charge_stop", {})
 
     # ------------------------------------------------------------ commands
-    def _due(self, command: SimCommand) -> float | None:
+    def _due(self, command: SimCommand) -> float:
+        """When an active (Pending, Triggered or Sent) command moves on."""
         if command.status == "Pending":
             return command.trigger_time + self.lifecycle.trigger_delay
         if command.status == "Triggered":
             return command.changed_at + self.lifecycle.send_delay
-        if command.status == "Sent":
-            return command.changed_at + self.lifecycle.confirm_delay
-        return None
+        return command.changed_at + self.lifecycle.confirm_delay
 
     def _set_status(
         self, command: SimCommand, status: str, t: float, error: tuple[str, str] | None = None
