@@ -247,6 +247,11 @@ async def test_a_400_about_the_ignore_cooldown_flag_is_a_bad_request(
     assert "ignoreCooldown: Invalid." in str(info.value)
 
 
+def test_cooldown_until_prefers_the_retry_time():
+    text = "Last command created at 2026-01-01T00:00:00Z; retry after 2026-01-01T00:10:00Z"
+    assert cooldown_until([text]) == datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+
+
 def test_cooldown_until_ignores_an_unreadable_hint():
     before = datetime.now(UTC)
     moment = cooldown_until(["Retry after 2026-13-45T99:99:99Z"], {"Retry-After": "whenever"})

@@ -72,7 +72,11 @@ from .models import (
 PRICES_USD: Mapping[CostCategory, float] = dict.fromkeys(CostCategory, 0.0)
 
 _ISO_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
-_RETRY_AT = re.compile(rf"(?:after|until|at|from)\s*:?\s*({_ISO_TIME})", re.IGNORECASE)
+# "Retry after <time>", "cooldown until <time>"...; not "created at <time>", which
+# would be the previous command's time.
+_RETRY_AT = re.compile(
+    rf"(?:after|until|retry at|allowed at|available at|not before)\s*:?\s*({_ISO_TIME})", re.IGNORECASE
+)
 _ANY_TIME = re.compile(_ISO_TIME)
 
 
@@ -179,7 +183,8 @@ def cooldown_until(
 ) -> datetime:
     """When the next command is allowed, from what the platform said.
 
-    In order: a time in the message ("Retry after 2024-05-01T10:10:00Z"), the
+    In order: a time in the message ("Retry after 2024-05-01T10:10:00Z", else the only
+    time it mentions), the
     ``Retry-After`` header (seconds or a date), 10 minutes after the last command this
     client sent to the entity, and failing all that 10 minutes from now.
     """
