@@ -188,3 +188,35 @@ async def test_token_endpoint_failures(
     with pytest.raises(error):
         await client.authenticate()
     assert client.costs.total.requests == 1
+
+
+async def test_principal_is_the_tokens_subject(sim: SimulatorHandle, session: aiohttp.ClientSession):
+    client = make_realto(sim, session)
+    assert client.principal is None  # no token yet
+    await client.authenticate()
+    assert client.principal == REALTO_CLIENT_ID
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "opaque-token",
+        "a.%%%.c",
+        "a.bm90IGpzb24.c",  # "not json"
+        "a.WzFd.c",  # [1]: JSON, but not claims
+        "a.eyJzdWIiOiAxfQ.c",  # {"sub": 1}
+    ],
+)
+async def test_principal_of_other_tokens_is_unknown(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+):
+    await sim.fault(
+        api="realto",
+        kind="status",
+        path="/authentication$",
+        status=200,
+        body={"access_token": token, "expires_in": 3600},
+    )
+    client = make_realto(sim, session)
+    await client.authenticate()
+    assert client.principal is None

@@ -15,6 +15,8 @@ raises ``CooldownActive`` with the moment the next command is allowed.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -322,6 +324,25 @@ class RealtoClient:
         """Get a fresh token now; raises ``InvalidToken`` if the credentials are refused."""
         async with self._token_lock:
             await self._fetch_token()
+
+    @property
+    def principal(self) -> str | None:
+        """Who the credentials belong to: the ``sub`` claim of the current JWT, if any.
+
+        re.alto's tokens are JWTs ("which can be decoded"); the subject is the principal
+        the platform knows the caller as, a stable identity for one account.
+        """
+        if self._token is None:
+            return None
+        parts = self._token.split(".")
+        if len(parts) != 3:
+            return None
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except (binascii.Error, ValueError):
+            return None
+        subject = claims.get("sub") if isinstance(claims, dict) else None
+        return subject if isinstance(subject, str) and subject else None
 
     async def _fetch_token(self) -> str:
         body = {"clientId": self._client_id, "clientSecret": self._client_secret}
