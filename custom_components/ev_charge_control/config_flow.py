@@ -31,19 +31,24 @@ import voluptuous as vol
 from yarl import URL
 
 from .api import ApiError, AuthenticationError, CommunicationError, MissingScope, RateLimited, ServerError
-from .api.tesla import BASE_URLS, Vehicle as ApiVehicle
+from .api.realto.const import BASE_URL as REALTO_BASE_URL
+from .api.tesla import BASE_URLS
 from .api.tesla.const import BASE_URL_NA
 from .const import (
     CONF_ACCESS_TOKEN,
     CONF_API_URL,
     CONF_CA_FILE,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
     CONF_PROVIDER,
     CONF_PROXY_URL,
     CONF_VEHICLES,
     DOMAIN,
     LOGGER,
+    PROVIDER_REALTO,
     PROVIDER_TESLA,
 )
+from .setup_realto import create_client as create_realto_client
 from .setup_tesla import async_create_client, static_token_source
 from .tesla import TeslaAccount
 
@@ -134,9 +139,24 @@ class _Found:
 
     account_id: str
     title: str
-    vehicles: list[ApiVehicle] = field(default_factory=list)
+    vehicles: dict[str, str] = field(default_factory=dict)
+    """The account's cars: id (VIN or re.alto entity id) to a label for the picker."""
     # Where the API answered, after any wrong-region redirect; "" behind a proxy.
     api_url: str = ""
+
+
+def _fallback_id(prefix: str, ids: list[str]) -> str:
+    """An account identity from the API's own ids, when it names no account."""
+    return f"{prefix}-" + hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:16]
+
+
+def _realto_schema(defaults: Mapping[str, Any], *, with_url: bool = True) -> vol.Schema:
+    fields: dict[vol.Marker, Any] = {}
+    if with_url:
+        fields[vol.Required(CONF_API_URL, default=defaults.get(CONF_API_URL, REALTO_BASE_URL))] = URL_FIELD
+    fields[vol.Required(CONF_CLIENT_ID, default=defaults.get(CONF_CLIENT_ID, ""))] = str
+    fields[vol.Required(CONF_CLIENT_SECRET)] = PASSWORD
+    return vol.Schema(fields)
 
 
 class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -158,7 +178,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
     # ------------------------------------------------------------------ start
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        return self.async_show_menu(step_id="user", menu_options=["tesla_oauth", "tesla_token"])
+        return self.async_show_menu(step_id="user", menu_options=["tesla_oauth", "tesla_token", "realto"])
 
     async def async_step_tesla_oauth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         return await self.async_step_pick_implementation()
@@ -213,6 +233,36 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             errors=errors,
         )
 
+    async def async_step_realto(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """re.alto: the platform URL and the client credentials re.alto issued."""
+        if user_input is not None:
+            errors = self._realto_input(user_input, with_url=True)
+            if errors:
+                return self.async_show_form(
+                    step_id="realto", data_schema=_realto_schema(user_input), errors=errors
+                )
+            return await self._async_test_and_finish("realto")
+        return self.async_show_form(step_id="realto", data_schema=_realto_schema({}))
+
+    def _realto_input(self, user_input: Mapping[str, Any], *, with_url: bool) -> dict[str, str]:
+        """Check re.alto fields and keep them; returns form errors."""
+        errors: dict[str, str] = {}
+        data = {
+            key: str(user_input.get(key) or "").strip()
+            for key in (CONF_API_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+        }
+        if not with_url:
+            data[CONF_API_URL] = self._data[CONF_API_URL]
+        data[CONF_API_URL] = data[CONF_API_URL].rstrip("/")
+        if not valid_api_url(data[CONF_API_URL]):
+            errors[CONF_API_URL] = "invalid_url"
+        for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+            if not data[key]:
+                errors[key] = "empty_field"
+        if not errors:
+            self._data = {**self._data, CONF_PROVIDER: PROVIDER_REALTO, **data}
+        return errors
+
     # --------------------------------------------------------------- testing
     def _proxy_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
         schema = vol.Schema({vol.Optional(CONF_PROXY_URL): URL_FIELD, vol.Optional(CONF_CA_FILE): str})
@@ -239,6 +289,27 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
 
     async def _async_probe(self) -> _Found:
         """Call the API with the collected settings; raises ``ApiError``."""
+        if self._data.get(CONF_PROVIDER) == PROVIDER_REALTO:
+            return await self._async_probe_realto()
+        return await self._async_probe_tesla()
+
+    async def _async_probe_realto(self) -> _Found:
+        data = self._data
+        client = create_realto_client(
+            self.hass, data[CONF_API_URL], data[CONF_CLIENT_ID], data[CONF_CLIENT_SECRET]
+        )
+        await client.authenticate()
+        entities = await client.list_entities()
+        account_id = client.principal or (
+            _fallback_id("entities", [e.id for e in entities]) if entities else ""
+        )
+        return _Found(
+            account_id=account_id,
+            title=f"re.alto ({data[CONF_CLIENT_ID]})",
+            vehicles={e.id: f"{e.display_name} ({e.vin or e.id})" for e in entities},
+        )
+
+    async def _async_probe_tesla(self) -> _Found:
         data = self._data
         token = data["token"]["access_token"] if "token" in data else data[CONF_ACCESS_TOKEN]
         _check_command_scope(token)
@@ -261,12 +332,11 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         if not account_id:
             account_id = token_claims(token).get("sub")
         if not account_id and vehicles:
-            vins = ",".join(sorted(v.vin for v in vehicles))
-            account_id = "vins-" + hashlib.sha256(vins.encode()).hexdigest()[:16]
+            account_id = _fallback_id("vins", [v.vin for v in vehicles])
         return _Found(
             account_id=str(account_id or ""),
             title=title or "Tesla",
-            vehicles=vehicles,
+            vehicles={v.vin: f"{v.display_name or v.vin} ({v.vin})" for v in vehicles},
             api_url="" if proxy else client.base_url,
         )
 
@@ -299,7 +369,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         self._abort_if_unique_id_configured()
         if len(found.vehicles) >= 2:
             return await self.async_step_vehicles()
-        self._data[CONF_VEHICLES] = [v.vin for v in found.vehicles]
+        self._data[CONF_VEHICLES] = list(found.vehicles)
         return self.async_create_entry(title=found.title, data=self._data)
 
     def _async_show_step_again(self, step_id: str, errors: dict[str, str]) -> ConfigFlowResult:
@@ -317,6 +387,16 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
                 data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): PASSWORD}),
                 errors=errors,
             )
+        if step_id == "realto":
+            return self.async_show_form(
+                step_id=step_id, data_schema=_realto_schema(self._data), errors=errors
+            )
+        if step_id == "reauth_realto":
+            schema = _realto_schema(self._data, with_url=False)
+            return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+        if step_id == "reconfigure" and self._data.get(CONF_PROVIDER) == PROVIDER_REALTO:
+            schema = vol.Schema({vol.Required(CONF_API_URL, default=self._data[CONF_API_URL]): URL_FIELD})
+            return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
         if step_id == "reconfigure" and CONF_ACCESS_TOKEN in self._data:
             schema = vol.Schema({vol.Required(CONF_API_URL, default=self._data[CONF_API_URL]): URL_FIELD})
             return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
@@ -329,17 +409,14 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         """Pick which of the account's cars to add (all by default)."""
         assert self._found is not None
         errors: dict[str, str] = {}
-        known = {v.vin for v in self._found.vehicles}
+        known = set(self._found.vehicles)
         if user_input is not None:
-            chosen = [vin for vin in user_input.get(CONF_VEHICLES, []) if vin in known]
+            chosen = [key for key in user_input.get(CONF_VEHICLES, []) if key in known]
             if chosen:
                 self._data[CONF_VEHICLES] = chosen
                 return self.async_create_entry(title=self._found.title, data=self._data)
             errors[CONF_VEHICLES] = "no_vehicles_selected"
-        options = [
-            SelectOptionDict(value=v.vin, label=f"{v.display_name or v.vin} ({v.vin})")
-            for v in self._found.vehicles
-        ]
+        options = [SelectOptionDict(value=key, label=label) for key, label in self._found.vehicles.items()]
         schema = vol.Schema(
             {
                 vol.Required(CONF_VEHICLES, default=sorted(known)): SelectSelector(
@@ -355,6 +432,8 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
 
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         entry = self._get_reauth_entry()
+        if entry.data.get(CONF_PROVIDER) == PROVIDER_REALTO:
+            return await self.async_step_reauth_realto()
         if CONF_ACCESS_TOKEN in entry.data:
             return await self.async_step_reauth_token()
         if user_input is None:
@@ -373,12 +452,24 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             step_id="reauth_token", data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): PASSWORD})
         )
 
+    async def async_step_reauth_realto(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """New client credentials for a re.alto entry."""
+        self._data = dict(self._get_reauth_entry().data)
+        if user_input is not None:
+            errors = self._realto_input(user_input, with_url=False)
+            if errors:
+                return self._async_show_step_again("reauth_realto", errors)
+            return await self._async_test_and_finish("reauth_realto")
+        return self.async_show_form(
+            step_id="reauth_realto", data_schema=_realto_schema(self._data, with_url=False)
+        )
+
     # -------------------------------------------------------------- reconfigure
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change where requests go: the API URL, or the local proxy and its CA file."""
         entry: ConfigEntry[Any] = self._get_reconfigure_entry()
         self._data = dict(entry.data)
-        if CONF_ACCESS_TOKEN in entry.data:
+        if CONF_ACCESS_TOKEN in entry.data or entry.data.get(CONF_PROVIDER) == PROVIDER_REALTO:
             if user_input is not None:
                 api_url = str(user_input.get(CONF_API_URL, "")).strip().rstrip("/")
                 if not valid_api_url(api_url):

@@ -389,7 +389,7 @@ async def test_user_step_is_a_menu(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["tesla_oauth", "tesla_token"]
+    assert result["menu_options"] == ["tesla_oauth", "tesla_token", "realto"]
 
 
 # ---------------------------------------------------------------- access token
