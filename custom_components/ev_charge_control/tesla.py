@@ -34,6 +34,7 @@ from .data import Capability, ChargingStatus, EVData
 from .vehicle import CommandOutcome, DepartureSettings, PollResult, Vehicle
 
 MILES_TO_KM = 1.609344
+LOW_AMPS = 5
 TESLA_CAPABILITIES = frozenset(
     {
         Capability.CHARGING,
@@ -299,6 +300,10 @@ class TeslaVehicle(Vehicle):
     @override
     async def async_set_charging_amps(self, amps: int) -> CommandOutcome:
         await self._command(lambda: self.client.set_charging_amps(self.vin, amps))
+        if amps < LOW_AMPS:
+            # Some cars answer "done" but apply 5 A for a first request below 5 A:
+            # check what the car really took.
+            return self._confirm(charging_amps=amps)
         return CommandOutcome({"charging_amps": amps})
 
     @override

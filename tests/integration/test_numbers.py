@@ -13,7 +13,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.ev_charge_control.const import COALESCE_DELAY, DOMAIN
+from custom_components.ev_charge_control.const import COALESCE_DELAY, CONFIRM_DELAY, DOMAIN
 
 from ..helpers import VIN, SimulatorHandle
 
@@ -170,3 +170,19 @@ async def test_a_pending_change_is_sent_on_unload(
     assert await hass.config_entries.async_unload(setup_integration.entry_id)
     await call
     assert _commands(await sim.requests()) == [("set_charge_limit", {"percent": 90})]
+
+
+async def test_low_current_is_checked_against_what_the_car_took(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    # Cars that floor a first request below 5 A at 5 A still answer "done".
+    await sim.vehicle(settings={"low_amps_needs_repeat": True})
+    call = _set(hass, AMPS, 3)
+    await _settle()
+    await _quiet_period(hass, freezer)
+    await call
+    assert _value(hass, AMPS) == "3"  # as the reply said
+    freezer.tick(CONFIRM_DELAY)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _value(hass, AMPS) == "5"  # the confirmation shows the truth
