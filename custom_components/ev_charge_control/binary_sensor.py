@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EVChargeControlConfigEntry
 from .data import Capability, EVData
-from .entity import EVEntity
+from .entity import EVEntity, async_setup_vehicle_entities
 
 PARALLEL_UPDATES = 0
 
@@ -59,11 +59,14 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_add_entities(
-        EVBinarySensor(coordinator, description)
-        for coordinator in entry.runtime_data.coordinators.values()
-        for description in BINARY_SENSORS
-        if description.capability is None or description.capability in coordinator.vehicle.capabilities
+    async_setup_vehicle_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator: (
+            EVBinarySensor(coordinator, description)
+            for description in BINARY_SENSORS
+            if description.capability is None or description.capability in coordinator.vehicle.capabilities
+        ),
     )
 
 

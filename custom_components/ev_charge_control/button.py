@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EVChargeControlConfigEntry
 from .data import Capability, EVData
-from .entity import EVEntity
+from .entity import EVEntity, async_setup_vehicle_entities
 from .vehicle import CommandOutcome, Vehicle
 
 PARALLEL_UPDATES = 1
@@ -70,11 +70,14 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_add_entities(
-        EVButton(coordinator, description)
-        for coordinator in entry.runtime_data.coordinators.values()
-        for description in BUTTONS
-        if description.capability in coordinator.vehicle.capabilities
+    async_setup_vehicle_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator: (
+            EVButton(coordinator, description)
+            for description in BUTTONS
+            if description.capability in coordinator.vehicle.capabilities
+        ),
     )
 
 

@@ -40,6 +40,7 @@ from .const import (
     CONF_CA_FILE,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_KNOWN_VEHICLES,
     CONF_PROVIDER,
     CONF_PROXY_URL,
     CONF_VEHICLES,
@@ -357,6 +358,8 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
                 return self.async_abort(reason=errors["base"])
             return self._async_show_step_again(step_id, errors)
         self._found = found
+        # Every car seen now; a car added to the account later is recognised as new.
+        self._data[CONF_KNOWN_VEHICLES] = list(found.vehicles)
         if found.api_url:
             self._data[CONF_API_URL] = found.api_url
         await self.async_set_unique_id(found.account_id)

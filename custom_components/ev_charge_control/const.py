@@ -16,6 +16,8 @@ CONF_ACCESS_TOKEN: Final = "access_token"  # noqa: S105 - a key, not a secret
 CONF_PROXY_URL: Final = "proxy_url"
 CONF_CA_FILE: Final = "ca_file"
 CONF_VEHICLES: Final = "vehicles"
+CONF_KNOWN_VEHICLES: Final = "known_vehicles"
+"""Every vehicle the account had when last looked at; a vehicle missing here is new."""
 CONF_CLIENT_ID: Final = "client_id"
 CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a key, not a secret
 
@@ -50,5 +52,8 @@ CONFIRM_DELAY: Final = timedelta(seconds=15)
 # Slider drags and looping automations: wait this long after the last change, then
 # send one command with the final value.
 COALESCE_DELAY: Final = 1.0
+
+# How often an account is checked for cars added after setup.
+DISCOVERY_INTERVAL: Final = timedelta(minutes=30)
 
 MANUFACTURER_TESLA: Final = "Tesla"

@@ -38,6 +38,18 @@ class EVChargeControlData:
 
     coordinators: dict[str, VehicleCoordinator] = field(default_factory=dict)
     """By vehicle unique id (VIN or re.alto entity id)."""
+    listeners: list[Callable[[list[VehicleCoordinator]], None]] = field(default_factory=list)
+    """Platforms waiting for vehicles that join the account after set-up."""
+
+    @callback
+    def async_add_listener(self, listener: Callable[[list[VehicleCoordinator]], None]) -> CALLBACK_TYPE:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    @callback
+    def announce(self, coordinators: list[VehicleCoordinator]) -> None:
+        for listener in list(self.listeners):
+            listener(coordinators)
 
 
 type EVChargeControlConfigEntry = ConfigEntry[EVChargeControlData]

@@ -8,7 +8,14 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_ACCESS_TOKEN, CONF_CA_FILE, CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_VEHICLES
+from .const import (
+    CONF_ACCESS_TOKEN,
+    CONF_CA_FILE,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_KNOWN_VEHICLES,
+    CONF_VEHICLES,
+)
 from .coordinator import EVChargeControlConfigEntry
 
 TO_REDACT = {
@@ -17,6 +24,7 @@ TO_REDACT = {
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_VEHICLES,
+    CONF_KNOWN_VEHICLES,
     "token",
     "refresh_token",
     "id_token",

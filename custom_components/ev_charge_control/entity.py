@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import override
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import VehicleCoordinator
+from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import EVData
 from .helpers import handle_command_errors
 from .vehicle import CommandOutcome
+
+
+@callback
+def async_setup_vehicle_entities(
+    entry: EVChargeControlConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[VehicleCoordinator], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities for every vehicle now, and for vehicles that join later."""
+
+    @callback
+    def add(coordinators: list[VehicleCoordinator]) -> None:
+        async_add_entities(entity for coordinator in coordinators for entity in build(coordinator))
+
+    add(list(entry.runtime_data.coordinators.values()))
+    entry.async_on_unload(entry.runtime_data.async_add_listener(add))
 
 
 class EVEntity(CoordinatorEntity[VehicleCoordinator]):

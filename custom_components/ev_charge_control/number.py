@@ -29,7 +29,7 @@ from homeassistant.helpers.event import async_call_later
 from .const import COALESCE_DELAY
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, EVData
-from .entity import EVEntity
+from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
 from .vehicle import CommandOutcome, Vehicle
 
@@ -93,11 +93,14 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_add_entities(
-        EVNumber(coordinator, description)
-        for coordinator in entry.runtime_data.coordinators.values()
-        for description in NUMBERS
-        if description.capability in coordinator.vehicle.capabilities
+    async_setup_vehicle_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator: (
+            EVNumber(coordinator, description)
+            for description in NUMBERS
+            if description.capability in coordinator.vehicle.capabilities
+        ),
     )
 
 

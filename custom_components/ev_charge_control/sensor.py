@@ -27,7 +27,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EVChargeControlConfigEntry
 from .data import Capability, ChargingStatus, EVData
-from .entity import EVEntity
+from .entity import EVEntity, async_setup_vehicle_entities
 from .vehicle import Vehicle
 
 # Read-only: values come from the coordinator.
@@ -206,11 +206,14 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_add_entities(
-        EVSensor(coordinator, description)
-        for coordinator in entry.runtime_data.coordinators.values()
-        for description in SENSORS
-        if description.capability is None or description.capability in coordinator.vehicle.capabilities
+    async_setup_vehicle_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator: (
+            EVSensor(coordinator, description)
+            for description in SENSORS
+            if description.capability is None or description.capability in coordinator.vehicle.capabilities
+        ),
     )
 
 

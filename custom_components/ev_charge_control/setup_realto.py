@@ -8,18 +8,19 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .api import ApiError
 from .api.realto import RealtoClient
 from .api.realto.const import BASE_URL
-from .const import CONF_API_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_VEHICLES
+from .const import CONF_API_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from .coordinator import EVChargeControlConfigEntry
 from .helpers import setup_error
 from .realto import RealtoVehicle
+from .vehicle import AccountVehicles, Vehicle
 
 
 def create_client(hass: HomeAssistant, api_url: str, client_id: str, client_secret: str) -> RealtoClient:
     return RealtoClient(async_get_clientsession(hass), client_id, client_secret, base_url=api_url)
 
 
-async def async_setup_realto(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> list[RealtoVehicle]:
-    """The entry's selected EVs, each ready for a coordinator."""
+async def async_setup_realto(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> AccountVehicles:
+    """The account's EVs, each ready for a coordinator."""
     data = entry.data
     client = create_client(
         hass, data.get(CONF_API_URL) or BASE_URL, data[CONF_CLIENT_ID], data[CONF_CLIENT_SECRET]
@@ -28,5 +29,8 @@ async def async_setup_realto(hass: HomeAssistant, entry: EVChargeControlConfigEn
         entities = await client.list_entities()
     except ApiError as err:
         raise setup_error(err) from err
-    selected = data.get(CONF_VEHICLES)
-    return [RealtoVehicle(client, entity) for entity in entities if selected is None or entity.id in selected]
+
+    async def discover() -> list[Vehicle]:
+        return [RealtoVehicle(client, entity) for entity in await client.list_entities()]
+
+    return AccountVehicles([RealtoVehicle(client, entity) for entity in entities], discover)

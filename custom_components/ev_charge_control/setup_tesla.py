@@ -14,10 +14,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .api import ApiError, ConnectionFailed, LoginRequired, ServerError
 from .api.tesla import TeslaClient, create_ssl_context
 from .api.tesla.const import BASE_URL_NA
-from .const import CONF_ACCESS_TOKEN, CONF_API_URL, CONF_CA_FILE, CONF_PROXY_URL, CONF_VEHICLES, DOMAIN
+from .const import CONF_ACCESS_TOKEN, CONF_API_URL, CONF_CA_FILE, CONF_PROXY_URL, DOMAIN
 from .coordinator import EVChargeControlConfigEntry
 from .helpers import setup_error
 from .tesla import TeslaAccount, TeslaVehicle
+from .vehicle import AccountVehicles, Vehicle
 
 try:  # Home Assistant 2025.12 and later
     from homeassistant.helpers.config_entry_oauth2_flow import ImplementationUnavailableError  # type: ignore[attr-defined,unused-ignore]
@@ -91,8 +92,8 @@ async def async_create_client(
     )
 
 
-async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> list[TeslaVehicle]:
-    """The entry's selected vehicles, each ready for a coordinator."""
+async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> AccountVehicles:
+    """The account's vehicles, each ready for a coordinator."""
     data = entry.data
     if "token" in data:
         source = await oauth_token_source(hass, entry)
@@ -111,7 +112,10 @@ async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEnt
         summaries = await account.async_list_vehicles()
     except ApiError as err:
         raise setup_error(err) from err
-    selected = data.get(CONF_VEHICLES)
-    return [
-        TeslaVehicle(account, summary) for summary in summaries if selected is None or summary.vin in selected
-    ]
+
+    async def discover() -> list[Vehicle]:
+        # The shared state check every coordinator uses: usually no extra request.
+        states = await account.async_vehicle_states()
+        return [TeslaVehicle(account, summary) for summary in states.values()]
+
+    return AccountVehicles([TeslaVehicle(account, summary) for summary in summaries], discover)

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EVChargeControlConfigEntry
 from .data import Capability, EVData
-from .entity import EVEntity
+from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
 from .vehicle import CommandOutcome, Vehicle
 
@@ -82,11 +82,14 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_add_entities(
-        EVSwitch(coordinator, description)
-        for coordinator in entry.runtime_data.coordinators.values()
-        for description in SWITCHES
-        if description.capability in coordinator.vehicle.capabilities
+    async_setup_vehicle_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator: (
+            EVSwitch(coordinator, description)
+            for description in SWITCHES
+            if description.capability in coordinator.vehicle.capabilities
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,3 +114,16 @@ class Vehicle(ABC):
 
     async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
         raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class AccountVehicles:
+    """An account's vehicles at setup, and how to list them again later.
+
+    ``discover`` returns every vehicle on the account now (free or cheap: Tesla's shared
+    vehicle list, re.alto's entity list), so cars added to the account later appear
+    without a reload.
+    """
+
+    vehicles: list[Vehicle]
+    discover: Callable[[], Awaitable[list[Vehicle]]]

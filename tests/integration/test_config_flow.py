@@ -42,6 +42,7 @@ from custom_components.ev_charge_control.const import (
     CONF_ACCESS_TOKEN,
     CONF_API_URL,
     CONF_CA_FILE,
+    CONF_KNOWN_VEHICLES,
     CONF_PROVIDER,
     CONF_PROXY_URL,
     CONF_VEHICLES,
@@ -238,6 +239,7 @@ def token_entry(hass: HomeAssistant, api_url: str, token: str = ACCESS_TOKEN) ->
             CONF_API_URL: api_url,
             CONF_ACCESS_TOKEN: token,
             CONF_VEHICLES: [VIN],
+            CONF_KNOWN_VEHICLES: [VIN],
         },
     )
     entry.add_to_hass(hass)
@@ -257,6 +259,7 @@ async def oauth_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEn
             "token": {**issued, "expires_at": time.time() + issued["expires_in"]},
             CONF_API_URL: sim.url,
             CONF_VEHICLES: [VIN],
+            CONF_KNOWN_VEHICLES: [VIN],
         },
     )
     entry.add_to_hass(hass)
@@ -411,6 +414,7 @@ async def test_token_creates_entry(hass: HomeAssistant, sim: SimulatorHandle) ->
         CONF_API_URL: sim.url,
         CONF_ACCESS_TOKEN: ACCESS_TOKEN,
         CONF_VEHICLES: [VIN],
+        CONF_KNOWN_VEHICLES: [VIN],
     }
     entry = result["result"]
     assert entry.unique_id == ACCOUNT_ID  # users/me's vault_uuid
@@ -717,6 +721,7 @@ async def test_oauth_creates_entry(
         "auth_implementation": AUTH_DOMAIN,
         CONF_API_URL: f"{sim.url}{region_path}",  # from the token's audience
         CONF_VEHICLES: vins,
+        CONF_KNOWN_VEHICLES: vins,
     }
     assert token_claims(token["access_token"])["sub"] == account_id
     assert token["refresh_token"]
@@ -855,6 +860,7 @@ async def test_reauth_token(hass: HomeAssistant, sim: SimulatorHandle) -> None:
         CONF_API_URL: sim.url,
         CONF_ACCESS_TOKEN: ACCESS_TOKEN,
         CONF_VEHICLES: [VIN],
+        CONF_KNOWN_VEHICLES: [VIN],
     }
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -897,6 +903,7 @@ async def test_reauth_oauth(
         "auth_implementation": AUTH_DOMAIN,
         CONF_API_URL: oauth_server.url,
         CONF_VEHICLES: [VIN],
+        CONF_KNOWN_VEHICLES: [VIN],
     }
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -962,6 +969,7 @@ async def test_reconfigure_token_entry(hass: HomeAssistant, sim: SimulatorHandle
         CONF_API_URL: sim.url,
         CONF_ACCESS_TOKEN: ACCESS_TOKEN,
         CONF_VEHICLES: [VIN],
+        CONF_KNOWN_VEHICLES: [VIN],
     }
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED

@@ -14,6 +14,7 @@ from custom_components.ev_charge_control.const import (
     CONF_API_URL,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_KNOWN_VEHICLES,
     CONF_PROVIDER,
     CONF_VEHICLES,
     DOMAIN,
@@ -74,6 +75,8 @@ async def test_realto_creates_an_entry_with_the_chosen_evs(hass: HomeAssistant, 
         CONF_CLIENT_ID: REALTO_CLIENT_ID,
         CONF_CLIENT_SECRET: REALTO_SECRET,
         CONF_VEHICLES: [ENTITY_ID],
+        # Both were seen; the one left out is not "new" later.
+        CONF_KNOWN_VEHICLES: [ENTITY_ID, ENTITY_ID2],
     }
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -143,6 +146,7 @@ def realto_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
             CONF_CLIENT_ID: REALTO_CLIENT_ID,
             CONF_CLIENT_SECRET: "outdated",
             CONF_VEHICLES: [ENTITY_ID],
+            CONF_KNOWN_VEHICLES: [ENTITY_ID],
         },
     )
     entry.add_to_hass(hass)

@@ -315,3 +315,23 @@ async def test_ignore_cooldown_sends_anyway(
     requests = await sim.requests(api="realto")
     schedule = [r for r in requests if r["path"].endswith("/commands/schedule")]
     assert schedule[-1]["query"]["ignoreCooldown"] == "true"
+
+
+async def test_an_ev_added_to_the_account_appears_by_itself(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    from custom_components.ev_charge_control.const import DISCOVERY_INTERVAL
+    from simulator.realto.platform import build_entity
+
+    platform = sim.world.realto
+    spec = realto_entity_spec(
+        id="9d6b1c2e-0000-4000-8000-000000000003", name=None, manufacturer="Kia", model="EV6"
+    )
+    platform.add_entity(build_entity(platform, spec, {}))
+    await _wait(hass, sim, freezer, DISCOVERY_INTERVAL)
+    state = hass.states.get("switch.kia_ev6_charging")
+    assert state is not None
+    assert state.state == STATE_OFF
