@@ -64,6 +64,11 @@ async def serve(args: argparse.Namespace) -> None:
         for token, entry in world.tokens.access.items():
             if "." not in token:  # fixed tokens from the scenario, worth printing
                 print(f"  access token for {world.accounts[entry.account_id].email}: {token}", flush=True)
+        if world.realto is not None:
+            # The platform's client credentials are what a re.alto user types in: print them.
+            print(f"re.alto simulator on http://{args.host}:{args.port}/api", flush=True)
+            for client_id, secret in world.realto.clients.items():
+                print(f"  client id {client_id}, client secret {secret}", flush=True)
         await stop.wait()
     finally:
         for item in runners:

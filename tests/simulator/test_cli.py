@@ -82,6 +82,12 @@ async def test_runs_the_demo(session: aiohttp.ClientSession) -> None:
         assert line == f"Tesla Fleet API simulator on http://127.0.0.1:{port}"
         token_line = await proc.read_until("access token")
         assert token_line.strip() == "access token for demo@example.com: demo-access-token"
+        assert (
+            await proc.read_until("re.alto simulator on")
+            == f"re.alto simulator on http://127.0.0.1:{port}/api"
+        )
+        client_line = await proc.read_until("client id")
+        assert client_line.strip() == "client id demo-client, client secret demo-secret"
         async with session.get(f"http://127.0.0.1:{port}/status") as response:
             assert response.status == 200
             assert await response.text() == "ok"
