@@ -36,23 +36,24 @@ _DEPARTURE_FLAGS = (
     "off_peak_charging_weekdays_only",
 )
 
-# Keys are checked by the schema; values by the handlers, for translated messages.
+# The schema only refuses unknown keys; values, and missing required ones, are checked
+# by the handlers, so the user reads a translated message naming the field.
 SCHEDULED_CHARGING_SCHEMA = vol.Schema(
-    {vol.Required(ATTR_DEVICE_ID): object, vol.Required("enable"): object, vol.Optional("time"): object}
+    {vol.Optional(ATTR_DEVICE_ID): object, vol.Optional("enable"): object, vol.Optional("time"): object}
 )
 SCHEDULE_CHARGING_SCHEMA = vol.Schema(
     {
-        vol.Required(ATTR_DEVICE_ID): object,
-        vol.Required("start"): object,
-        vol.Required("end"): object,
+        vol.Optional(ATTR_DEVICE_ID): object,
+        vol.Optional("start"): object,
+        vol.Optional("end"): object,
         vol.Optional("ignore_cooldown"): object,
     }
 )
 CANCEL_SCHEDULED_CHARGING_SCHEMA = vol.Schema(
-    {vol.Required(ATTR_DEVICE_ID): object, vol.Optional("ignore_cooldown"): object}
+    {vol.Optional(ATTR_DEVICE_ID): object, vol.Optional("ignore_cooldown"): object}
 )
 _DEPARTURE_FIELDS: dict[vol.Marker, object] = {
-    vol.Required(ATTR_DEVICE_ID): object,
+    vol.Optional(ATTR_DEVICE_ID): object,
     vol.Optional("enable"): object,
     vol.Optional("departure_time"): object,
     vol.Optional("end_off_peak_time"): object,
@@ -65,6 +66,9 @@ def _bool(call: ServiceCall, field: str, default: bool | None = None) -> bool:
     value = call.data.get(field, default)
     if value is None:
         raise refuse("missing_field", field=field)
+    if not isinstance(value, (bool, str)):
+        # A number is not a yes/no answer (Home Assistant would read 2 as true).
+        raise refuse("invalid_boolean", field=field, value=str(value))
     try:
         return bool(cv.boolean(value))
     except vol.Invalid as err:
@@ -85,7 +89,9 @@ def _minutes(call: ServiceCall, field: str) -> int | None:
 
 def _moment(call: ServiceCall, field: str) -> datetime:
     """A date and time; without an offset it is Home Assistant's local time."""
-    value = call.data[field]
+    value = call.data.get(field)
+    if value is None:
+        raise refuse("missing_field", field=field)
     parsed = value if isinstance(value, datetime) else dt_util.parse_datetime(str(value))
     if parsed is None:
         raise refuse("invalid_datetime", field=field, value=str(value))
@@ -96,7 +102,9 @@ def _moment(call: ServiceCall, field: str) -> datetime:
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall, capability: Capability) -> VehicleCoordinator:
     """The loaded vehicle behind the call's device, if it can do ``capability``."""
-    device_id = call.data[ATTR_DEVICE_ID]
+    device_id = call.data.get(ATTR_DEVICE_ID)
+    if not device_id:
+        raise refuse("missing_field", field=ATTR_DEVICE_ID)
     device = dr.async_get(hass).async_get(str(device_id))
     if device is None:
         raise refuse("invalid_device", device_id=str(device_id))
