@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+import logging
 from typing import Any
 
 import aiohttp
@@ -13,7 +14,7 @@ import pytest
 import custom_components  # noqa: F401
 from simulator import FakeClock, World, build_world, create_app
 
-from .helpers import SimulatorHandle, account_spec
+from .helpers import SimulatorHandle, account_spec, leaked_secrets, world_secrets
 
 
 @pytest.fixture
@@ -46,3 +47,17 @@ async def sim(socket_enabled: None, world: World) -> AsyncIterator[SimulatorHand
 async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client_session:
         yield client_session
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with debug logging, and no token or secret may appear in it.
+
+    The secrets are every credential the test's simulated world knows: access and
+    refresh tokens it issued, client secrets, and the fixed test tokens.
+    """
+    caplog.set_level(logging.DEBUG)
+    world = request.getfixturevalue("world") if "world" in request.fixturenames else None
+    yield
+    leaked = leaked_secrets(caplog.text, world_secrets(world))
+    assert not leaked, f"secrets in the log: {sorted(leaked)}"

@@ -132,3 +132,18 @@ class SimulatorHandle:
     def advance(self, seconds: float) -> None:
         self.world.clock.advance(seconds)
         self.world.sync()
+
+
+def world_secrets(world: World | None) -> set[str]:
+    """Every credential a test may have used: fixed ones and all the world issued."""
+    secrets = {ACCESS_TOKEN, REFRESH_TOKEN, REALTO_SECRET, REALTO_TOKEN}
+    if world is not None:
+        secrets |= set(world.tokens.access) | set(world.tokens.refresh)
+        if world.realto is not None:
+            secrets |= set(world.realto.tokens) | set(world.realto.clients.values())
+    return secrets
+
+
+def leaked_secrets(text: str, secrets: set[str]) -> set[str]:
+    """The secrets that appear in ``text`` (too-short values could match by chance)."""
+    return {secret for secret in secrets if len(secret) >= 8 and secret in text}
