@@ -33,7 +33,7 @@ from ..errors import (
     ApiError,
     BadRequest,
     CommandRefused,
-    ConnectionFailed,
+    CommunicationError,
     CooldownActive,
     Forbidden,
     InvalidArgument,
@@ -41,9 +41,9 @@ from ..errors import (
     MalformedResponse,
     NotFound,
     RateLimited,
-    RequestTimeout,
     ServerError,
 )
+from ..transport import exchange
 from .const import (
     AUTH_PATH,
     BASE_URL,
@@ -401,25 +401,21 @@ class RealtoClient:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            async with self._session.request(
+            answer = await exchange(
+                self._session,
                 method,
                 f"{self._base_url}{path}",
+                timeout=self._timeout,
+                what=self._base_url,
+                headers=headers,
                 params=params,
                 json=body,
-                headers=headers,
-                timeout=self._timeout,
-            ) as response:
-                text = await response.text()
-                status = response.status
-                response_headers = response.headers
-        except TimeoutError as err:
+            )
+        except CommunicationError:
             self.costs.record(category, billed=False, vehicle=entity_id)
-            raise RequestTimeout(f"no answer from {self._base_url} in time") from err
-        except aiohttp.ClientError as err:
-            self.costs.record(category, billed=False, vehicle=entity_id)
-            raise ConnectionFailed(f"cannot reach {self._base_url}: {err}") from err
+            raise
         self.costs.record(category, billed=True, vehicle=entity_id)
-        return status, text, response_headers
+        return answer.status, answer.text, answer.headers
 
     async def _request(
         self,

@@ -27,7 +27,7 @@ from ..errors import (
     BadRequest,
     BillingLimitReached,
     CommandRefused,
-    ConnectionFailed,
+    CommunicationError,
     Forbidden,
     InvalidArgument,
     InvalidToken,
@@ -36,7 +36,6 @@ from ..errors import (
     MissingScope,
     NotFound,
     RateLimited,
-    RequestTimeout,
     ServerError,
     SigningRequired,
     TokenExpired,
@@ -44,6 +43,7 @@ from ..errors import (
     WakeTimeout,
     WrongRegion,
 )
+from ..transport import exchange
 from .const import (
     ALREADY_DONE,
     ALREADY_SET,
@@ -286,30 +286,25 @@ class TeslaClient:
             "Accept": "application/json",
             "User-Agent": self._user_agent,
         }
-        url = f"{self._base_url}{path}"
         try:
-            async with self._session.request(
+            answer = await exchange(
+                self._session,
                 method,
-                url,
+                f"{self._base_url}{path}",
+                timeout=self._timeout,
+                what=self._base_url,
+                headers=headers,
                 params=params,
                 json=dict(body) if body is not None else ({} if method == "POST" else None),
-                headers=headers,
-                timeout=self._timeout,
-                ssl=self._ssl,
-            ) as response:
-                # Decoded leniently: an odd charset must not escape as UnicodeDecodeError.
-                text = (await response.read()).decode("utf-8", errors="replace")
-                status = response.status
-                response_headers = response.headers
-        except TimeoutError as err:
+                ssl_context=self._ssl,
+            )
+        except CommunicationError:
             self.costs.record(category, billed=False, vehicle=vin)
-            raise RequestTimeout(f"no answer from {self._base_url} in time") from err
-        except aiohttp.ClientError as err:
-            self.costs.record(category, billed=False, vehicle=vin)
-            raise ConnectionFailed(f"cannot reach {self._base_url}: {err}") from err
+            raise
         # Tesla bills every answer below 500, errors included.
-        self.costs.record(category, billed=status < 500, vehicle=vin)
-        raise_for_status(status, text, response_headers)
+        self.costs.record(category, billed=answer.status < 500, vehicle=vin)
+        status, text = answer.status, answer.text
+        raise_for_status(status, text, answer.headers)
         try:
             payload = json.loads(text)
         except ValueError as err:

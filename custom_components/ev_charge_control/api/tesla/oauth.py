@@ -19,14 +19,8 @@ from typing import Any
 
 import aiohttp
 
-from ..errors import (
-    AuthenticationError,
-    ConnectionFailed,
-    LoginRequired,
-    MalformedResponse,
-    RequestTimeout,
-    ServerError,
-)
+from ..errors import AuthenticationError, LoginRequired, MalformedResponse, ServerError
+from ..transport import exchange
 from .const import TOKEN_URL
 
 # Refresh a little before expiry so a request never leaves with a token about to lapse.
@@ -117,15 +111,10 @@ class TeslaOAuth:
             form["client_secret"] = self._client_secret
         # Tesla counts expires_in from when it issued the token: take the time before asking.
         issued = time.time() if now is None else now
-        try:
-            async with self._session.post(self.token_url, data=form, timeout=self._timeout) as response:
-                # Decoded leniently: a broken charset must not escape as UnicodeDecodeError.
-                text = (await response.read()).decode("utf-8", errors="replace")
-                status = response.status
-        except TimeoutError as err:
-            raise RequestTimeout("the token endpoint did not answer in time") from err
-        except aiohttp.ClientError as err:
-            raise ConnectionFailed(f"cannot reach the token endpoint: {err}") from err
+        answer = await exchange(
+            self._session, "POST", self.token_url, timeout=self._timeout, what="the token endpoint", data=form
+        )
+        status, text = answer.status, answer.text
         try:
             body: Any = json.loads(text) if text else {}
         except ValueError:
