@@ -59,15 +59,7 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_vehicle_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator: (
-            EVBinarySensor(coordinator, description)
-            for description in BINARY_SENSORS
-            if description.capability is None or description.capability in coordinator.vehicle.capabilities
-        ),
-    )
+    async_setup_vehicle_entities(entry, async_add_entities, EVBinarySensor, BINARY_SENSORS)
 
 
 class EVBinarySensor(EVEntity, BinarySensorEntity):

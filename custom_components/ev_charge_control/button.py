@@ -70,15 +70,7 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_vehicle_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator: (
-            EVButton(coordinator, description)
-            for description in BUTTONS
-            if description.capability in coordinator.vehicle.capabilities
-        ),
-    )
+    async_setup_vehicle_entities(entry, async_add_entities, EVButton, BUTTONS)
 
 
 class EVButton(EVEntity, ButtonEntity):

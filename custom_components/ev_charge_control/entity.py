@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import override
+from typing import Protocol, override
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -13,22 +13,38 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
-from .data import EVData
+from .data import Capability, EVData
 from .helpers import handle_command_errors
 from .vehicle import CommandOutcome
 
 
+class VehicleEntityDescription(Protocol):
+    """What every description table here carries: which capability it needs."""
+
+    @property
+    def capability(self) -> Capability | None:
+        """Created only for vehicles that have it; ``None`` for every vehicle."""
+
+
 @callback
-def async_setup_vehicle_entities(
+def async_setup_vehicle_entities[D: VehicleEntityDescription](
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    build: Callable[[VehicleCoordinator], Iterable[Entity]],
+    entity_class: Callable[[VehicleCoordinator, D], Entity],
+    descriptions: Iterable[D],
 ) -> None:
-    """Add a platform's entities for every vehicle now, and for vehicles that join later."""
+    """Add a platform's entities, from its description table, for every vehicle that
+    can have them: the vehicles set up now, and those that join the account later."""
+    table = tuple(descriptions)
 
     @callback
     def add(coordinators: list[VehicleCoordinator]) -> None:
-        async_add_entities(entity for coordinator in coordinators for entity in build(coordinator))
+        async_add_entities(
+            entity_class(coordinator, description)
+            for coordinator in coordinators
+            for description in table
+            if description.capability is None or description.capability in coordinator.vehicle.capabilities
+        )
 
     add(list(entry.runtime_data.coordinators.values()))
     entry.async_on_unload(entry.runtime_data.async_add_listener(add))

@@ -93,15 +93,7 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_vehicle_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator: (
-            EVNumber(coordinator, description)
-            for description in NUMBERS
-            if description.capability in coordinator.vehicle.capabilities
-        ),
-    )
+    async_setup_vehicle_entities(entry, async_add_entities, EVNumber, NUMBERS)
 
 
 class EVNumber(EVEntity, NumberEntity):

@@ -206,15 +206,7 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_vehicle_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator: (
-            EVSensor(coordinator, description)
-            for description in SENSORS
-            if description.capability is None or description.capability in coordinator.vehicle.capabilities
-        ),
-    )
+    async_setup_vehicle_entities(entry, async_add_entities, EVSensor, SENSORS)
 
 
 class EVSensor(EVEntity, SensorEntity):

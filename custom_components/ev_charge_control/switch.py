@@ -82,15 +82,7 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_vehicle_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator: (
-            EVSwitch(coordinator, description)
-            for description in SWITCHES
-            if description.capability in coordinator.vehicle.capabilities
-        ),
-    )
+    async_setup_vehicle_entities(entry, async_add_entities, EVSwitch, SWITCHES)
 
 
 class EVSwitch(EVEntity, SwitchEntity):
