@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
-    ConfigEntryError,
     ConfigEntryNotReady,
     HomeAssistantError,
     ServiceValidationError,
@@ -110,14 +109,21 @@ async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterato
     """Wrap a command: API errors become translated ``HomeAssistantError``s.
 
     A rejected credential also starts reauthentication, so the user is asked to sign
-    in again instead of seeing every later command fail.
+    in again instead of seeing every later command fail.  So does a missing scope, as
+    for a poll or a set-up: a token without the command scopes still polls, and signing
+    in again is the only way to grant them.
     """
     try:
         yield
     except ApiError as err:
-        if isinstance(err, AuthenticationError):
+        if isinstance(err, (AuthenticationError, MissingScope)):
             coordinator.config_entry.async_start_reauth(coordinator.hass)
         raise command_error(coordinator.hass, coordinator.vehicle.name, err) from err
+    # The command went through: a signing repair raised for this car is fixed (the
+    # user added the key or set up the proxy), and would otherwise stay for good.
+    issue = ir.async_get(coordinator.hass).async_get_issue(DOMAIN, ISSUE_SIGNING_REQUIRED)
+    if issue is not None and (issue.translation_placeholders or {}).get("name") == coordinator.vehicle.name:
+        ir.async_delete_issue(coordinator.hass, DOMAIN, ISSUE_SIGNING_REQUIRED)
 
 
 def setup_error(err: ApiError) -> Exception:
@@ -125,7 +131,10 @@ def setup_error(err: ApiError) -> Exception:
     if isinstance(err, (AuthenticationError, MissingScope)):
         return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
     if isinstance(err, BillingLimitReached):
-        return ConfigEntryError(
+        # Retried, not ConfigEntryError: the limit is raised outside Home Assistant,
+        # so nothing would ever retry, and Home Assistant logs ConfigEntryError with a
+        # traceback. Polls already treat the limit as passing; the list call is free.
+        return ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="billing_limit",
             translation_placeholders={"error": err.message},

@@ -52,7 +52,7 @@ async def test_actions_exist_without_entries(hass: HomeAssistant) -> None:
     [
         ({"kind": "invalid_token"}, ConfigEntryState.SETUP_ERROR, "auth_failed"),
         ({"kind": "missing_scope"}, ConfigEntryState.SETUP_ERROR, "auth_failed"),
-        ({"kind": "billing_limit"}, ConfigEntryState.SETUP_ERROR, "billing_limit"),
+        ({"kind": "billing_limit"}, ConfigEntryState.SETUP_RETRY, "billing_limit"),
         ({"kind": "server_error"}, ConfigEntryState.SETUP_RETRY, "setup_failed"),
         ({"kind": "rate_limit"}, ConfigEntryState.SETUP_RETRY, "setup_failed"),
     ],
