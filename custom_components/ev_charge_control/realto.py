@@ -156,13 +156,16 @@ class RealtoVehicle(Vehicle):
         return min(READING_INTERVAL, soonest - now + FOLLOW_INTERVAL)
 
     # ----------------------------------------------------------------- commands
-    def _check_cooldown(self, ignore: bool) -> None:
-        if not ignore and self._cooldown_until is not None and self._cooldown_until > dt_util.utcnow():
+    def _check_cooldown(self, ignore: bool, at: datetime | None = None) -> None:
+        """Refuse a command for ``at`` (now) that the last command's cooldown covers."""
+        moment = at or dt_util.utcnow()
+        if not ignore and self._cooldown_until is not None and self._cooldown_until > moment:
             raise CooldownActive("the vehicle's command cooldown is running", allowed_at=self._cooldown_until)
 
-    def _track(self, command: Command) -> CommandStatus:
+    def _track(self, command: Command, *, cooldown: bool = True) -> CommandStatus:
         started = command.trigger_time or dt_util.utcnow()
-        self._cooldown_until = max(self._cooldown_until or started, started + COOLDOWN)
+        if cooldown:
+            self._cooldown_until = max(self._cooldown_until or started, started + COOLDOWN)
         if not command.is_final:
             self._following[command.id] = command
         return command_status(command)
@@ -194,7 +197,7 @@ class RealtoVehicle(Vehicle):
     async def async_schedule_charging(
         self, start: datetime, end: datetime, *, ignore_cooldown: bool
     ) -> CommandOutcome:
-        self._check_cooldown(ignore_cooldown)
+        self._check_cooldown(ignore_cooldown, at=start)
         batch = await self.client.schedule_commands(
             self.entity_id,
             [
@@ -203,7 +206,10 @@ class RealtoVehicle(Vehicle):
             ],
             ignore_cooldown=ignore_cooldown,
         )
-        statuses = [self._track(command) for command in batch.commands]
+        # A window's commands run later, and the platform's cooldown lies around each
+        # one's own time: counting them here refused every command, and the next
+        # window, until the window had ended. The platform still refuses one too close.
+        statuses = [self._track(command, cooldown=False) for command in batch.commands]
         changes: dict[str, Any] = {"cooldown_until": self._cooldown_until}
         if statuses:
             changes["last_command"] = statuses[0]

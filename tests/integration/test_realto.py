@@ -335,3 +335,21 @@ async def test_an_ev_added_to_the_account_appears_by_itself(
     state = hass.states.get("switch.kia_ev6_charging")
     assert state is not None
     assert state.state == STATE_OFF
+
+
+async def test_a_window_later_does_not_hold_back_commands_now(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    """The cooldown lies around each command's own time, not until the window ends."""
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    assert device is not None
+    start = dt_util.utcnow() + timedelta(hours=2)
+    data = {
+        "device_id": device.id,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+    }
+    await hass.services.async_call(DOMAIN, "schedule_charging", data, blocking=True)
+    await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+    assert [c["type"] for c in await _commands(sim)] == ["StartCharging", "StopCharging", "StartCharging"]
+    assert _state(hass, SWITCH) == STATE_ON
