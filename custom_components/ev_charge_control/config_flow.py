@@ -30,7 +30,16 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 from yarl import URL
 
-from .api import ApiError, AuthenticationError, CommunicationError, MissingScope, RateLimited, ServerError
+from .api import (
+    ApiError,
+    AuthenticationError,
+    BillingLimitReached,
+    CommunicationError,
+    MalformedResponse,
+    MissingScope,
+    RateLimited,
+    ServerError,
+)
 from .api.realto.const import BASE_URL as REALTO_BASE_URL
 from .api.tesla import BASE_URLS
 from .api.tesla.const import BASE_URL_NA
@@ -129,7 +138,11 @@ def _error_key(err: ApiError) -> str:
         return "invalid_auth"
     if isinstance(err, MissingScope):
         return "missing_scope"
-    if isinstance(err, (CommunicationError, ServerError, RateLimited)):
+    if isinstance(err, BillingLimitReached):
+        return "billing_limit"
+    # An answer that is not the API's (a wrong URL's web page, a broken proxy) is as
+    # good as none: "Unexpected error" gave the user nothing to check.
+    if isinstance(err, (CommunicationError, ServerError, RateLimited, MalformedResponse)):
         return "cannot_connect"
     return "unknown"
 

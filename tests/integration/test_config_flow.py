@@ -462,6 +462,9 @@ async def arrange(sim: SimulatorHandle, case: str) -> tuple[str, str]:
     if case == "no_vehicles_nor_account":
         await sim.fault(kind="not_found", path="/api/1/users/me$")
         return sim.url, NO_CARS_TOKEN
+    if case == "refused":
+        await sim.fault(kind="status", status=403, body={"error": "forbidden"}, path="/api/1/vehicles$")
+        return sim.url, ACCESS_TOKEN
     assert case == "malformed"
     await sim.fault(kind="malformed", path="/api/1/vehicles$")
     return sim.url, ACCESS_TOKEN
@@ -479,7 +482,8 @@ async def arrange(sim: SimulatorHandle, case: str) -> tuple[str, str]:
         ("token_lacks_all_scopes", "missing_scope"),
         ("no_vehicles", "no_vehicles"),
         ("no_vehicles_nor_account", "no_vehicles"),
-        ("malformed", "unknown"),
+        ("malformed", "cannot_connect"),
+        ("refused", "unknown"),
     ],
 )
 async def test_token_errors_then_recovery(
