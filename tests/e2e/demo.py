@@ -68,11 +68,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def set_up(hass: HomeAssistant, sim: Simulator, first_start: bool) -> None:
+async def set_up(hass: HomeAssistant, sim: Simulator) -> None:
     async with aiohttp.ClientSession() as session:
         await sim.wait_ready(session)
         say(_indent(sim.child.output().strip()))
-        say(f"Starting Home Assistant{' for the first time (a minute or so)' if first_start else ''} ...")
+        say("Starting Home Assistant ...")
         await hass.wait_ready(session)
         tokens, onboarded = await sign_in(
             session, hass.url, name=DEMO_NAME, username=DEMO_USER, password=DEMO_PASSWORD
@@ -114,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         say(f"error: {config}/configuration.yaml is missing")
         return 1
     link_integration(config)
-    first_start = not (config / ".storage" / "onboarding").exists()
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stop)
@@ -130,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {ENV_TESLA_AUTH_URL: sim.url, "DEMO_HASS_PORT": str(args.port)}
         hass = HomeAssistant(config, args.port, env=env)
         hass.start()
-        asyncio.run(set_up(hass, sim, first_start))
+        asyncio.run(set_up(hass, sim))
         say()
         say(f"Home Assistant is ready ({elapsed_since(start)}): {hass.url}")
         say(f"  log in as: {DEMO_USER} / {DEMO_PASSWORD}")
