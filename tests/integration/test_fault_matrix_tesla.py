@@ -28,7 +28,8 @@ Columns (operations):
 - **command**: each control as a user triggers it, one test each: the charging switch
   on and off, the scheduled charging switch, the charge limit and charging current
   numbers (after the coalescing window), the four buttons, and the
-  ``set_scheduled_charging`` and ``set_scheduled_departure`` actions.
+  ``set_scheduled_charging`` and ``set_scheduled_departure`` actions. One column,
+  because every command meets each fault alike; one that did not would get its own.
 
 Rows (faults): ``token_expired`` (an entry with a fixed access token: every request
 gets 401 "token expired"), ``token_expired_oauth`` (a signed-in entry whose access
