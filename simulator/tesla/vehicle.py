@@ -54,6 +54,9 @@ class VehicleSettings:
     low_amps_needs_repeat: bool = False
     """Real cars floor a first set_charging_amps below 5 A at 5 A; a repeat sticks, and a
     low request goes back to 5 A when charging restarts (reference section 2.4)."""
+    awake_drain_w: float = 0.0
+    """Power an awake, idle car draws from its battery (watts), so that a car kept awake
+    loses charge; off by default. Asleep, charging or driving cars do not drain this way."""
 
     def update(self, values: dict[str, Any]) -> None:
         """Change settings; types are checked, since ``bool("false")`` is True."""
@@ -299,6 +302,9 @@ class SimVehicle:
         if self.drive is not None:
             self.battery_level = max(0.0, self.battery_level - self.drive.pct_per_second * seconds)
             self.odometer += self.drive.miles_per_second * seconds
+        elif self.settings.awake_drain_w > 0 and self.state == "online" and not self.charging:
+            drained = self.settings.awake_drain_w / 1000.0 / self.capacity_kwh * 100.0 / 3600.0 * seconds
+            self.battery_level = max(0.0, self.battery_level - drained)
 
     def _transitions(self) -> None:
         t = self.t
