@@ -108,7 +108,11 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
         outcome = await send()
         if outcome.changes:
             current = self.data or EVData()
-            self.async_set_updated_data(current.with_changes(**outcome.changes))
+            # Not async_set_updated_data: that also moves the next poll a full interval
+            # away, so an automation changing the current every few minutes would stop
+            # polling altogether while the car charges.
+            self.data = current.with_changes(**outcome.changes)
+            self.async_update_listeners()
         if outcome.confirm:
             self._schedule_confirmation()
 
