@@ -10,12 +10,13 @@ with the time commands are allowed again, unless the caller chose to ignore it.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.util import dt as dt_util
 
-from .api import CooldownActive, CostCounter
+from .api import ApiError, CooldownActive, CostCounter
 from .api.realto import (
     Command,
     CommandStatus as ApiCommandStatus,
@@ -198,14 +199,21 @@ class RealtoVehicle(Vehicle):
         self, start: datetime, end: datetime, *, ignore_cooldown: bool
     ) -> CommandOutcome:
         self._check_cooldown(ignore_cooldown, at=start)
-        batch = await self.client.schedule_commands(
-            self.entity_id,
-            [
-                ScheduledCommand(trigger_time=start, type=CommandType.START_CHARGING),
-                ScheduledCommand(trigger_time=end, type=CommandType.STOP_CHARGING),
-            ],
-            ignore_cooldown=ignore_cooldown,
-        )
+        try:
+            batch = await self.client.schedule_commands(
+                self.entity_id,
+                [
+                    ScheduledCommand(trigger_time=start, type=CommandType.START_CHARGING),
+                    ScheduledCommand(trigger_time=end, type=CommandType.STOP_CHARGING),
+                ],
+                ignore_cooldown=ignore_cooldown,
+            )
+        except CooldownActive:
+            # The platform may fail one command of the window and keep the other; a
+            # stray stop (or start) would later cut into a window scheduled again.
+            with contextlib.suppress(ApiError):  # the refusal is what the user must see
+                await self._cancel_pending(at={start, end})
+            raise
         # A window's commands run later, and the platform's cooldown lies around each
         # one's own time: counting them here refused every command, and the next
         # window, until the window had ended. The platform still refuses one too close.
@@ -218,13 +226,21 @@ class RealtoVehicle(Vehicle):
     @override
     async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
         # Cancelling sends nothing to the car, so the cooldown does not apply to it.
+        last = await self._cancel_pending()
+        return CommandOutcome({"last_command": last} if last else {})
+
+    async def _cancel_pending(self, at: set[datetime] | None = None) -> CommandStatus | None:
+        """Cancel the car's commands still waiting for a future time (only at ``at``,
+        if given); returns the last one's new status."""
         now = dt_util.utcnow()
-        commands = await self.client.list_commands(self.entity_id, now - COOLDOWN)
+        # The platform keeps trigger times to the second.
+        times = None if at is None else {moment.replace(microsecond=0) for moment in at}
         last: CommandStatus | None = None
-        for command in commands:
-            pending = command.status is ApiCommandStatus.PENDING
-            if pending and command.trigger_time is not None and command.trigger_time > now:
+        for command in await self.client.list_commands(self.entity_id, now - COOLDOWN):
+            when = command.trigger_time
+            waiting = command.status is ApiCommandStatus.PENDING and when is not None and when > now
+            if waiting and (times is None or (when is not None and when.replace(microsecond=0) in times)):
                 canceled = await self.client.cancel_command(self.entity_id, command.id)
                 self._following.pop(command.id, None)
                 last = command_status(canceled)
-        return CommandOutcome({"last_command": last} if last else {})
+        return last

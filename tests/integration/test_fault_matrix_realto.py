@@ -58,13 +58,13 @@ Cells, as in the Tesla matrix, plus:
   not failed, or canceled. A 429 on a command is the platform's cooldown (re.alto
   words it so), a 401 renews the token and sends once more, nothing else is retried.
 
-Known gap, kept visible in the table: a charging window is two commands on the
-platform, and when one fails the other stays. In ``cooldown_fail``/``schedule`` the
-user is told the schedule was refused, yet its stop stays scheduled (``1/1``); in
-``command_failed``/``schedule`` the start fails at the car and the stop stays. Either
-stop can cut short a window the user schedules again. The checks below require the
-window asked for last to be whole and to be the only start, not that stray stops are
-gone.
+A charging window is two commands on the platform. In ``cooldown_fail``/``schedule``
+the platform fails the start and keeps the stop; the integration cancels that stop and
+tells the user the schedule was refused (``1/1``: the cancel took effect). Known gap,
+kept visible in the table: in ``command_failed``/``schedule`` the start fails at the car
+later and its stop stays, and can cut short a window the user schedules again. The
+checks below require the window asked for last to be whole and to be the only start,
+not that stray stops are gone.
 
 Every cell also checks that nothing logged a traceback, and that it recovers without a
 restart once the fault clears (faults removed, EV back online, server started again,

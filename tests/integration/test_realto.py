@@ -353,3 +353,27 @@ async def test_a_window_later_does_not_hold_back_commands_now(
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert [c["type"] for c in await _commands(sim)] == ["StartCharging", "StopCharging", "StartCharging"]
     assert _state(hass, SWITCH) == STATE_ON
+
+
+async def test_a_window_the_cooldown_half_refused_leaves_nothing_behind(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    # In "fail" mode the platform fails the start (inside another app's cooldown) and
+    # keeps the stop; that stray stop must not stay to cut into the next window.
+    await sim.call("POST", "/sim/realto/cooldown", {"mode": "fail"})
+    async with aiohttp.ClientSession() as session:
+        other_app = RealtoClient(session, REALTO_CLIENT_ID, REALTO_SECRET, base_url=f"{sim.url}/api")
+        others = await other_app.trigger_command(ENTITY_ID, CommandType.STOP_CHARGING)
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    assert device is not None
+    start = dt_util.utcnow() + timedelta(minutes=5)
+    data = {
+        "device_id": device.id,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
+    }
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(DOMAIN, "schedule_charging", data, blocking=True)
+    assert err.value.translation_key == "cooldown_active"
+    window = {c["type"]: c["status"] for c in await _commands(sim) if c["id"] != others.id}
+    assert window == {"StartCharging": "Failed", "StopCharging": "Canceled"}
