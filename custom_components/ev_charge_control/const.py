@@ -44,6 +44,16 @@ TESLA_IDLE_DATA_INTERVAL: Final = timedelta(minutes=30)
 TESLA_STATE_MAX_AGE: Final = timedelta(seconds=30)
 # A command is sent without a state check when the car was seen online this recently.
 TESLA_RECENTLY_ONLINE: Final = timedelta(minutes=2)
+# Refusing a request ("not plugged in") or skipping it ("already charging") on values
+# older than this first refreshes them if the car is awake: a car plugged in after a
+# drive would otherwise have the automation's current and start refused...
+TESLA_DECISION_MAX_AGE: Final = timedelta(minutes=2)
+# ...but at most once per this long, longer than the 10-15 minutes a car needs to fall
+# asleep, so an automation that keeps asking an unplugged car cannot keep it awake.
+TESLA_DECISION_REFRESH_SPACING: Final = timedelta(minutes=16)
+# Not spaced while the car is awake anyway: driving, charging, or this soon after a
+# drive ended (when a cable often goes in).
+TESLA_JUST_PARKED: Final = timedelta(minutes=15)
 TESLA_WAKE_TIMEOUT: Final = 60.0
 
 # After a command whose outcome the car's reply does not settle (charging started?),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
@@ -12,6 +12,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import (
     ApiError,
@@ -71,6 +72,7 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
         )
         self.vehicle = vehicle
         self._confirm_unsub: CALLBACK_TYPE | None = None
+        self._decision_refresh_at: datetime | None = None
 
     @override
     async def _async_update_data(self) -> EVData:
@@ -99,6 +101,31 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
             ) from err
         self.update_interval = result.next_poll
         return result.data
+
+    async def async_data_for_decision(self) -> EVData:
+        """The values to refuse or skip a command on: refreshed first when too old.
+
+        Only an awake car is asked (one data request); a car that was asleep at the last
+        state check has not changed, so its last values stand and nothing wakes it.
+        """
+        data = self.data or EVData()
+        max_age = self.vehicle.decision_max_age
+        now = dt_util.utcnow()
+        if (
+            max_age is None
+            or data.online is not True
+            or data.updated_at is None
+            or now - data.updated_at <= max_age
+            or (
+                self._decision_refresh_at is not None
+                and now - self._decision_refresh_at < self.vehicle.decision_refresh_spacing()
+            )
+        ):
+            return data
+        self._decision_refresh_at = now
+        self.vehicle.request_fresh_data()
+        await self.async_refresh()
+        return self.data or data
 
     async def async_command(self, send: Callable[[], Awaitable[CommandOutcome]]) -> None:
         """Run a command; show its known effect at once, and re-check if needed.

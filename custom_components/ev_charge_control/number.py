@@ -133,10 +133,13 @@ class EVNumber(EVEntity, NumberEntity):
         low, high = self.native_min_value, self.native_max_value
         if not low <= wanted <= high:
             raise refuse("value_out_of_range", value=str(wanted), min=f"{low:g}", max=f"{high:g}")
-        if (reason := self.entity_description.refuse_fn(self.data)) is not None:
-            raise refuse(reason, name=name)
         if self._pending is None and wanted == self.entity_description.value_fn(self.data):
-            return  # The car already has this value.
+            return  # The car already has this value: nothing to send, nothing to refuse.
+        if self.entity_description.refuse_fn(self.data) is not None:
+            # Refuse on current values only: the car may have been plugged in since.
+            data = await self.coordinator.async_data_for_decision()
+            if (reason := self.entity_description.refuse_fn(data)) is not None:
+                raise refuse(reason, name=name)
         self._pending = wanted
         self.async_write_ha_state()
         if self._flush_unsub is not None:

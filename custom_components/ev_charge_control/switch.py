@@ -97,20 +97,25 @@ class EVSwitch(EVEntity, SwitchEntity):
 
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:
-        if self.is_on is True:
-            return  # Already on: sending it again would only cost a command.
-        if (reason := self.entity_description.refuse_on_fn(self.data)) is not None:
-            raise refuse(reason, name=self.coordinator.vehicle.name)
+        description = self.entity_description
         data = self.data
-        await self.async_run_command(
-            lambda: self.entity_description.turn_on_fn(self.coordinator.vehicle, data)
-        )
+        if description.is_on_fn(data) is True or description.refuse_on_fn(data) is not None:
+            # Skip or refuse on current values only: a car may have started charging by
+            # itself, or been plugged in, since they were fetched.
+            data = await self.coordinator.async_data_for_decision()
+        if description.is_on_fn(data) is True:
+            return  # Already on: sending it again would only cost a command.
+        if (reason := description.refuse_on_fn(data)) is not None:
+            raise refuse(reason, name=self.coordinator.vehicle.name)
+        await self.async_run_command(lambda: description.turn_on_fn(self.coordinator.vehicle, data))
 
     @override
     async def async_turn_off(self, **kwargs: Any) -> None:
-        if self.is_on is False:
-            return
         data = self.data
+        if self.entity_description.is_on_fn(data) is False:
+            data = await self.coordinator.async_data_for_decision()
+        if self.entity_description.is_on_fn(data) is False:
+            return
         await self.async_run_command(
             lambda: self.entity_description.turn_off_fn(self.coordinator.vehicle, data)
         )

@@ -12,7 +12,7 @@ Polling follows what users of the existing integrations taught us:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, override
 
@@ -20,11 +20,14 @@ from homeassistant.util import dt as dt_util
 
 from .api import CostCounter, NotFound, VehicleUnavailable, WrongRegion
 from .api.tesla import ChargeState, ChargingState, CommandResult, TeslaClient, Vehicle as ApiVehicle
-from .api.tesla.const import VehicleState
+from .api.tesla.const import Endpoint, VehicleState
 from .const import (
     MANUFACTURER_TESLA,
     TESLA_CHARGING_INTERVAL,
+    TESLA_DECISION_MAX_AGE,
+    TESLA_DECISION_REFRESH_SPACING,
     TESLA_IDLE_DATA_INTERVAL,
+    TESLA_JUST_PARKED,
     TESLA_RECENTLY_ONLINE,
     TESLA_STATE_INTERVAL,
     TESLA_STATE_MAX_AGE,
@@ -171,6 +174,7 @@ class TeslaVehicle(Vehicle):
 
     capabilities = TESLA_CAPABILITIES
     manufacturer = MANUFACTURER_TESLA
+    decision_max_age = TESLA_DECISION_MAX_AGE
 
     def __init__(self, account: TeslaAccount, summary: ApiVehicle) -> None:
         self.account = account
@@ -186,6 +190,8 @@ class TeslaVehicle(Vehicle):
         self._lock = asyncio.Lock()
         self._refresh_data = False
         self._last: EVData | None = None
+        self._driving = False
+        self._parked_at: datetime | None = None
 
     @property
     @override
@@ -199,6 +205,16 @@ class TeslaVehicle(Vehicle):
     @override
     def request_fresh_data(self) -> None:
         self._refresh_data = True
+
+    @override
+    def decision_refresh_spacing(self) -> timedelta:
+        """Nothing while the car is awake anyway (driving, charging, just parked: a cable
+        often goes in now); otherwise spaced so that refreshes cannot keep it awake."""
+        if self._driving or (self._last is not None and self._last.charging):
+            return timedelta(0)
+        if self._parked_at is not None and dt_util.utcnow() - self._parked_at < TESLA_JUST_PARKED:
+            return timedelta(0)
+        return TESLA_DECISION_REFRESH_SPACING
 
     def _note_state(self, state: VehicleState) -> None:
         self._state = state
@@ -218,18 +234,29 @@ class TeslaVehicle(Vehicle):
             return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
         if self._wants_data(data):
             try:
-                fresh = await self.client.vehicle_data(self.vin)
+                # The drive state costs nothing more in the same request.
+                fresh = await self.client.vehicle_data(
+                    self.vin, (Endpoint.CHARGE_STATE, Endpoint.DRIVE_STATE)
+                )
             except VehicleUnavailable:
                 # It fell asleep between the state check and the data call.
                 self._note_state(VehicleState.ASLEEP)
                 return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
             self._refresh_data = False
+            self._note_drive(fresh.raw.get("drive_state"))
             if fresh.charge_state is not None:
                 data = charge_state_to_data(fresh.charge_state, dt_util.utcnow())
         else:
             data = data.with_changes(online=True)
         self._last = data
         return PollResult(data, self._next_poll(data))
+
+    def _note_drive(self, drive_state: object) -> None:
+        shift = drive_state.get("shift_state") if isinstance(drive_state, Mapping) else None
+        driving = shift in ("D", "R", "N")
+        if self._driving and not driving:
+            self._parked_at = dt_util.utcnow()
+        self._driving = driving
 
     def _wants_data(self, data: EVData) -> bool:
         if data.updated_at is None or self._refresh_data or data.online is not True:

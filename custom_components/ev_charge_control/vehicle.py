@@ -60,10 +60,17 @@ class Vehicle(ABC):
     model: str | None = None
     serial_number: str | None = None
     capabilities: frozenset[Capability] = frozenset()
+    decision_max_age: timedelta | None = None
+    """Refusing or skipping a command (not plugged in, already charging) needs values at
+    most this old: older ones are refreshed first if the car is awake. ``None``: never."""
 
     @abstractmethod
     async def async_poll(self, previous: EVData | None) -> PollResult:
         """Fetch what is worth fetching now (never waking a sleeping car)."""
+
+    def decision_refresh_spacing(self) -> timedelta:
+        """At most one refresh for a decision per this long (each may keep the car awake)."""
+        return timedelta(0)
 
     def request_fresh_data(self) -> None:  # noqa: B027 - optional for providers
         """The user asked for a refresh: the next poll fetches data if the car is awake."""
