@@ -36,6 +36,9 @@ TESLA_STATE_INTERVAL: Final = timedelta(minutes=5)
 # While charging, fresh enough for a dashboard: never older than Home Assistant's Tesla
 # Fleet integration (10 min), at the same cost per charging hour.
 TESLA_CHARGING_INTERVAL: Final = timedelta(minutes=9)
+# Data this recent that says "charging" proves the car is awake (it needs the session to
+# end and then 10-15 quiet minutes to fall asleep): its next data poll skips the state check.
+TESLA_CHARGING_AWAKE: Final = timedelta(minutes=10)
 # Online but idle (parked with the app open, driving): refresh rarely, so a car that
 # treats data requests as activity can still fall asleep between two of them.
 TESLA_IDLE_DATA_INTERVAL: Final = timedelta(minutes=30)

@@ -23,6 +23,7 @@ from .api.tesla import ChargeState, ChargingState, CommandResult, TeslaClient, V
 from .api.tesla.const import Endpoint, VehicleState
 from .const import (
     MANUFACTURER_TESLA,
+    TESLA_CHARGING_AWAKE,
     TESLA_CHARGING_INTERVAL,
     TESLA_DECISION_MAX_AGE,
     TESLA_DECISION_REFRESH_SPACING,
@@ -224,14 +225,15 @@ class TeslaVehicle(Vehicle):
     # ------------------------------------------------------------------ polling
     @override
     async def async_poll(self, previous: EVData | None) -> PollResult:
-        states = await self.account.async_vehicle_states()
-        summary = states.get(self.vin)
-        if summary is None:
-            raise NotFound(f"{self.vin} is no longer on the account")
-        self._note_state(summary.state)
         data = previous or EVData()
-        if not summary.is_online:
-            return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+        if not self._surely_awake(data):
+            states = await self.account.async_vehicle_states()
+            summary = states.get(self.vin)
+            if summary is None:
+                raise NotFound(f"{self.vin} is no longer on the account")
+            self._note_state(summary.state)
+            if not summary.is_online:
+                return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
         if self._wants_data(data):
             try:
                 # The drive state costs nothing more in the same request.
@@ -250,6 +252,18 @@ class TeslaVehicle(Vehicle):
             data = data.with_changes(online=True)
         self._last = data
         return PollResult(data, self._next_poll(data))
+
+    @staticmethod
+    def _surely_awake(data: EVData) -> bool:
+        """Charging this recently: it cannot have fallen asleep since (that takes the end
+        of the session and then 10-15 quiet minutes), so no state check is needed, and a
+        charging car does not add its own account-wide check to the sleeping cars' one."""
+        return (
+            data.charging is True
+            and data.online is True
+            and data.updated_at is not None
+            and dt_util.utcnow() - data.updated_at < TESLA_CHARGING_AWAKE
+        )
 
     def _note_drive(self, drive_state: object) -> None:
         shift = drive_state.get("shift_state") if isinstance(drive_state, Mapping) else None
