@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ev_charge_control.const import (
+    COALESCE_DELAY,
     CONF_API_URL,
     CONF_VEHICLES,
     TESLA_CHARGING_INTERVAL,
+    TESLA_DECISION_MAX_AGE,
+    TESLA_DECISION_REFRESH_SPACING,
     TESLA_IDLE_DATA_INTERVAL,
+    TESLA_JUST_PARKED,
     TESLA_STATE_INTERVAL,
 )
 
@@ -281,3 +287,229 @@ class TestRegion:
         assert setup_integration.state is ConfigEntryState.LOADED
         assert setup_integration.data[CONF_API_URL] == f"{sim.url}/eu"
         assert _state(hass, "sensor.model_3_battery") == "77"
+
+
+def _data_for(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in requests if r["path"].endswith("/vehicle_data")]
+
+
+async def _both(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sim: SimulatorHandle, delta: timedelta
+) -> None:
+    """Move the simulator and Home Assistant on together."""
+    sim.advance(delta.total_seconds())
+    await _tick(hass, freezer, delta)
+
+
+async def _set_amps(hass: HomeAssistant, freezer: FrozenDateTimeFactory, value: int) -> None:
+    """number.set_value as an automation calls it; it returns once the window has passed."""
+    call = asyncio.get_running_loop().create_task(
+        hass.services.async_call(
+            "number",
+            "set_value",
+            {ATTR_ENTITY_ID: "number.model_3_charging_current", "value": value},
+            blocking=True,
+        )
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+        if call.done():
+            break
+    if not call.done():
+        freezer.tick(timedelta(seconds=COALESCE_DELAY + 0.1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    await call
+
+
+def _amps_commands(requests: list[dict[str, Any]]) -> list[Any]:
+    return [r["body"] for r in requests if r["path"].endswith("/command/set_charging_amps")]
+
+
+class TestDecisionsOnFreshValues:
+    """Refusing or skipping a command needs values the car may not have changed since.
+
+    ``freezer`` comes before ``setup_integration`` so that the integration's timers are
+    set on the frozen clock (timers set before it would all fire at the first tick).
+    """
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(vehicle_spec(plugged_in=False, settings={"wake_delay": 0, "sleep_after": 86400}))
+
+    async def test_a_car_plugged_in_since_the_last_values_is_not_refused(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
+        await sim.vehicle(action="plug_in")
+        await _set_amps(hass, freezer, 10)
+        requests = await sim.requests()
+        assert len(_data_for(requests)) == 2  # setup, then the check before deciding
+        assert _amps_commands(requests) == [{"charging_amps": 10}]
+
+    async def test_recent_values_are_trusted(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        with pytest.raises(ServiceValidationError):
+            await _set_amps(hass, freezer, 10)
+        assert len(_data_for(await sim.requests())) == 1
+
+    async def test_checks_for_a_parked_car_are_spaced_so_it_can_sleep(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        for _ in range(4):
+            await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
+            with pytest.raises(ServiceValidationError):
+                await _set_amps(hass, freezer, 10)
+        # Four refusals within 12 minutes: one check.
+        assert len(_data_for(await sim.requests())) == 2
+        await _both(hass, freezer, sim, TESLA_DECISION_REFRESH_SPACING)
+        with pytest.raises(ServiceValidationError):
+            await _set_amps(hass, freezer, 10)
+        assert len(_data_for(await sim.requests())) == 3
+
+    async def test_the_value_the_car_has_is_neither_sent_nor_refused(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
+        await _set_amps(hass, freezer, 16)
+        requests = await sim.requests()
+        assert len(_data_for(requests)) == 1  # the setup's
+        assert _amps_commands(requests) == []
+
+    async def test_a_sleeping_car_is_not_asked(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        await sim.vehicle(action="state", state="asleep")
+        await _both(hass, freezer, sim, TESLA_STATE_INTERVAL)
+        with pytest.raises(ServiceValidationError):
+            await _set_amps(hass, freezer, 10)
+        requests = await sim.requests()
+        assert len(_data_for(requests)) == 1
+        assert not any(r["path"].endswith("/wake_up") for r in requests)
+
+    async def test_a_stop_is_not_skipped_on_old_values(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        # Plugged in after the values were fetched: the car starts charging by itself.
+        await sim.vehicle(action="plug_in")
+        await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
+        assert _state(hass, "switch.model_3_charging") == STATE_OFF
+        await hass.services.async_call(
+            "switch", "turn_off", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
+        )
+        requests = await sim.requests()
+        assert [r["path"].rsplit("/", 1)[-1] for r in requests if "/command/" in r["path"]] == ["charge_stop"]
+        assert (await sim.vehicle())["charge_state"]["charging_state"] == "Stopped"
+
+    async def test_a_start_is_not_skipped_on_old_values(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        # Charging when fetched, then unplugged and plugged in again with a schedule set:
+        # the values say "charging", the car waits.
+        await sim.vehicle(action="plug_in")
+        coordinator = setup_integration.runtime_data.coordinators[VIN]
+        coordinator.vehicle.request_fresh_data()
+        await coordinator.async_refresh()
+        assert _state(hass, "switch.model_3_charging") == STATE_ON
+        sim.world.vehicles[VIN].command("charge_stop", {})
+        await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
+        await hass.services.async_call(
+            "switch", "turn_on", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
+        )
+        requests = await sim.requests()
+        assert [r["path"].rsplit("/", 1)[-1] for r in requests if "/command/" in r["path"]] == [
+            "charge_start"
+        ]
+
+
+class TestDecisionsWhileDriving:
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(
+            vehicle_spec(
+                plugged_in=False,
+                driving={"minutes": 10, "miles": 5},
+                settings={"wake_delay": 0, "sleep_after": 86400},
+            )
+        )
+
+    async def test_checks_are_not_spaced_while_driving_or_just_parked(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        step = TESLA_DECISION_MAX_AGE + timedelta(minutes=1)
+        for expected in (2, 3, 4, 5, 6):  # driving, driving, then parked for 10 minutes
+            await _both(hass, freezer, sim, step)
+            with pytest.raises(ServiceValidationError):
+                await _set_amps(hass, freezer, 10)
+            assert len(_data_for(await sim.requests())) == expected
+        await _both(hass, freezer, sim, TESLA_JUST_PARKED)
+        for _ in range(2):
+            await _both(hass, freezer, sim, step)
+            with pytest.raises(ServiceValidationError):
+                await _set_amps(hass, freezer, 10)
+        # Parked for a while: the first refusal checks, the second trusts it.
+        assert len(_data_for(await sim.requests())) == 7
+
+
+class TestCommandsWhileCharging:
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(vehicle_spec(charging=True, battery_level=40, amps=6, capacity_kwh=100))
+
+    async def test_changing_the_current_does_not_postpone_polling(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        for value in (7, 8, 7, 8, 7, 8):
+            await _both(hass, freezer, sim, timedelta(minutes=3))
+            await _set_amps(hass, freezer, value)
+        requests = await sim.requests()
+        assert len(_amps_commands(requests)) == 6
+        assert len(_data_for(requests)) == 3  # setup, then every charging interval
+
+    async def test_a_charging_car_needs_no_state_check(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        await _both(hass, freezer, sim, TESLA_CHARGING_INTERVAL)
+        requests = await sim.requests()
+        assert _paths(requests)[2:] == [f"GET /api/1/vehicles/{VIN}/vehicle_data"]  # after the setup's two
