@@ -1,0 +1,370 @@
+"""Turn the benchmark's results into BENCHMARKS.md and its charts.
+
+Run by ``scripts/bench`` after ``pytest bench``: ``python -m bench.report``.  It reads
+``bench/.results/*.json`` (or ``$BENCH_RESULTS``), fills ``bench/BENCHMARKS.template.md``,
+writes ``BENCHMARKS.md`` and ``bench/charts/*.png``, prints every target with PASS or
+FAIL, and exits with status 1 if any target failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+import sys
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).parent / ".results"))
+TEMPLATE = Path(__file__).parent / "BENCHMARKS.template.md"
+OUTPUT = ROOT / "BENCHMARKS.md"
+CHARTS = Path(__file__).parent / "charts"
+POLICIES = ["ours", "tesla_fleet", "hacs_tesla", "naive"]
+LABELS = {
+    "ours": "EV Charge Control",
+    "tesla_fleet": "HA Tesla Fleet",
+    "hacs_tesla": "HACS Tesla",
+    "naive": "1-minute poller",
+}
+COLORS = {"ours": "#1b9e77", "tesla_fleet": "#d95f02", "hacs_tesla": "#7570b3", "naive": "#999999"}
+DAYS = ["commuter", "solar"]
+SETTINGS = {"on": "data keeps the car awake", "off": "data does not keep it awake"}
+
+
+@dataclass
+class Target:
+    name: str
+    scenario: str
+    measured: str
+    passed: bool
+
+
+def load() -> dict[str, dict[str, Any]]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))}
+
+
+def _day(results: dict[str, dict[str, Any]], day: str, setting: str, policy: str) -> dict[str, Any] | None:
+    return results.get(f"day-{day}-{setting}-{policy}")
+
+
+def _minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
+
+
+# ----------------------------------------------------------------------------- targets
+def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
+    out: list[Target] = []
+    for day in DAYS:
+        for setting, description in SETTINGS.items():
+            ours = _day(results, day, setting, "ours")
+            fleet = _day(results, day, setting, "tesla_fleet")
+            label = f"{day}, {description}"
+            if ours is None or fleet is None:
+                out.append(Target("results present", label, "missing", False))
+                continue
+            half = day == "solar" or setting == "on"
+            limit = fleet["cost_usd"] / 2 if half else fleet["cost_usd"]
+            out.append(
+                Target(
+                    "cost ≤ ½ Tesla Fleet's" if half else "cost ≤ Tesla Fleet's",
+                    label,
+                    f"${ours['cost_usd']:.3f} vs ${fleet['cost_usd']:.3f}",
+                    ours["cost_usd"] <= limit + 1e-9,
+                )
+            )
+            out.append(
+                Target(
+                    "charge-state age while charging ≤ Tesla Fleet's",
+                    label,
+                    f"{_minutes(ours['max_charge_age_s'])} vs {_minutes(fleet['max_charge_age_s'])}",
+                    ours["max_charge_age_s"] <= fleet["max_charge_age_s"] + 1e-6,
+                )
+            )
+            out.append(
+                Target(
+                    "every command confirmed within 30 s",
+                    label,
+                    f"{ours['confirm_within_target']}/{ours['confirmed'] + ours['never_confirmed']}"
+                    f" (slowest {_seconds(ours['confirm_max_s'])})",
+                    ours["never_confirmed"] == 0 and ours["confirm_within_target"] == ours["confirmed"],
+                )
+            )
+            out.append(
+                Target(
+                    "no wake nobody asked for", label, str(ours["wakes_unasked"]), ours["wakes_unasked"] == 0
+                )
+            )
+            out.append(
+                Target(
+                    "asleep ≥ Tesla Fleet's",
+                    label,
+                    f"{ours['asleep_minutes']} vs {fleet['asleep_minutes']} min",
+                    ours["asleep_minutes"] >= fleet["asleep_minutes"],
+                )
+            )
+            if day == "solar":
+                amps = ours["amps"]
+                out.append(
+                    Target(
+                        "≤ 1 command per distinct value; no repeat, no value already set, none unplugged",
+                        label,
+                        f"{amps['commands']} commands for {amps['distinct_values']} values; "
+                        f"{amps['repeats']} repeats, {amps['already_set']} already set, "
+                        f"{amps['while_unplugged']} unplugged",
+                        amps["commands"] <= amps["distinct_values"]
+                        and amps["repeats"] == 0
+                        and amps["already_set"] == 0
+                        and amps["while_unplugged"] == 0,
+                    )
+                )
+    for size in (1, 10, 50):
+        ours = results.get(f"fleet-{size}-ours")
+        if ours is None:
+            out.append(Target("results present", f"fleet of {size}", "missing", False))
+            continue
+        out.append(
+            Target(
+                "one state check per cycle for the account, nothing per sleeping car",
+                f"fleet of {size}",
+                f"{ours['state_checks_per_cycle_max']} per cycle, "
+                f"{ours['requests_naming_asleep_cars_per_hour']} naming a sleeping car",
+                ours["state_checks_per_cycle_max"] == 1 and ours["requests_naming_asleep_cars_per_hour"] == 0,
+            )
+        )
+        if size == 50:
+            memory = max(ours["rss_delta_mb"], ours["traced_mb"])
+            out.append(
+                Target(
+                    "setup < 2 s and < 50 MB",
+                    "fleet of 50",
+                    f"{ours['setup_seconds']:.2f} s, {memory:.1f} MB",
+                    ours["setup_seconds"] < 2 and memory < 50,
+                )
+            )
+    latency = results.get("latency")
+    if latency is None:
+        out.append(Target("results present", "latency", "missing", False))
+    else:
+        out.append(
+            Target(
+                "switch command at the API ≤ 100 ms after the call",
+                "awake car",
+                f"{latency['switch_max_s'] * 1000:.1f} ms (slowest of {latency['switch_rounds']})",
+                latency["switch_max_s"] <= 0.1,
+            )
+        )
+        out.append(
+            Target(
+                "number command ≤ 2 s after the last change",
+                "awake car",
+                f"{latency['number_after_last_change_max_s']:.2f} s",
+                latency["number_after_last_change_max_s"] <= 2.0,
+            )
+        )
+    return out
+
+
+def targets_table(items: list[Target]) -> str:
+    lines = ["| Target | Scenario | Measured | Result |", "|---|---|---|---|"]
+    lines += [
+        f"| {t.name} | {t.scenario} | {t.measured} | {'PASS' if t.passed else '**FAIL**'} |" for t in items
+    ]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ tables
+def day_table(results: dict[str, dict[str, Any]], day: str, setting: str) -> str:
+    header = (
+        "| Policy | Cost | Data | Commands | Wakes (not asked) | Asleep / could sleep | "
+        "Oldest charge state while charging | Command → confirmed (max) | Commands / requests | "
+        "Requests lost | Battery at 24:00 |"
+    )
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for policy in POLICIES:
+        r = _day(results, day, setting, policy)
+        if r is None:
+            continue
+        req = r["requests"]
+        never = f", {r['never_confirmed']} never" if r["never_confirmed"] else ""
+        lines.append(
+            f"| {LABELS[policy]} | ${r['cost_usd']:.3f} | {req['data']} | {req['command']} | "
+            f"{req['wake']} ({r['wakes_unasked']}) | {r['asleep_minutes']} / {r['could_sleep_minutes']} min | "
+            f"{_minutes(r['max_charge_age_s'])} | {_seconds(r['confirm_max_s'])}{never} | "
+            f"{r['commands_sent']} / {r['automation_requests']} | {r['lost_requests']} | {r['battery_end']:.1f} % |"
+        )
+    return "\n".join(lines)
+
+
+def amps_table(results: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "| Policy | Setting | Current requests | Distinct values | Commands | Repeats | Already set | While unplugged |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for setting in SETTINGS:
+        for policy in POLICIES:
+            r = _day(results, "solar", setting, policy)
+            if r is None:
+                continue
+            a = r["amps"]
+            lines.append(
+                f"| {LABELS[policy]} | {setting} | {a['requests']} | {a['distinct_values']} | {a['commands']} | "
+                f"{a['repeats']} | {a['already_set']} | {a['while_unplugged']} |"
+            )
+    return "\n".join(lines)
+
+
+def fleet_table(results: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        (
+            "| Cars (asleep) | Policy | Cycle | Requests per cycle (max / mean) | State checks per cycle | "
+            "Requests naming a sleeping car, per hour | Requests per hour | Cost per hour |"
+        ),
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in (1, 10, 50):
+        for policy in POLICIES:
+            r = results.get(f"fleet-{size}-{policy}")
+            if r is None:
+                continue
+            lines.append(
+                f"| {size} ({r['asleep']}) | {LABELS[policy]} | {r['cycle_seconds'] / 60:g} min | "
+                f"{r['requests_per_cycle_max']} / {r['requests_per_cycle_mean']} | "
+                f"{r['state_checks_per_cycle_max']} | {r['requests_naming_asleep_cars_per_hour']} | "
+                f"{r['requests_per_hour']} | ${r['cost_per_hour_usd']:.3f} |"
+            )
+    setup = [
+        "",
+        "| Cars | Entities | Setup (wall) | Requests during setup | Resident memory added | Python allocations (tracemalloc) |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in (1, 10, 50):
+        r = results.get(f"fleet-{size}-ours")
+        if r is None:
+            continue
+        setup.append(
+            f"| {size} | {r['entities']} | {r['setup_seconds']:.2f} s | {r['setup_requests']} | "
+            f"{r['rss_delta_mb']:.1f} MB | {r['traced_mb']:.1f} MB |"
+        )
+    return "\n".join(lines + setup)
+
+
+def latency_table(results: dict[str, dict[str, Any]]) -> str:
+    r = results.get("latency")
+    if r is None:
+        return "(no latency results)"
+    return "\n".join(
+        [
+            "| Measured (wall time, awake car) | Result |",
+            "|---|---:|",
+            (
+                f"| `switch.turn_on`/`turn_off` → command at the API, median of {r['switch_rounds']} | "
+                f"{r['switch_median_s'] * 1000:.1f} ms |"
+            ),
+            f"| the same, slowest | {r['switch_max_s'] * 1000:.1f} ms |",
+            (
+                f"| dragged `number` (5 values, 100 ms apart) → one command, after the last change, slowest of "
+                f"{r['number_rounds']} | {r['number_after_last_change_max_s']:.2f} s (window {r['coalesce_delay_s']:g} s) |"
+            ),
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------ charts
+def charts(results: dict[str, dict[str, Any]]) -> list[str]:
+    import matplotlib as mpl  # noqa: PLC0415 - only the report needs it
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    CHARTS.mkdir(parents=True, exist_ok=True)
+    written = []
+    for day in DAYS:
+        fig, axes = plt.subplots(
+            3, 2, figsize=(13, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2, 1.2]}
+        )
+        for column, setting in enumerate(SETTINGS):
+            cost_ax, battery_ax, sleep_ax = axes[0][column], axes[1][column], axes[2][column]
+            for row, policy in enumerate(POLICIES):
+                r = _day(results, day, setting, policy)
+                if r is None:
+                    continue
+                series = r["series"]
+                hours = [t / 3600 for t in series["t"]]
+                cost_ax.plot(
+                    hours, [max(c, 1e-4) for c in series["cost"]], color=COLORS[policy], label=LABELS[policy]
+                )
+                battery_ax.plot(hours, series["battery"], color=COLORS[policy], label=LABELS[policy])
+                asleep = [(h, 1 / 60) for h, a in zip(hours, series["asleep"], strict=True) if a]
+                sleep_ax.broken_barh(asleep, (row - 0.4, 0.8), color=COLORS[policy])
+            cost_ax.set_yscale("log")
+            cost_ax.set_ylim(1e-3, 10)
+            cost_ax.set_title(f"{day.capitalize()} day, {SETTINGS[setting]}")
+            cost_ax.set_ylabel("API cost so far (USD, log)")
+            cost_ax.grid(True, which="both", alpha=0.3)
+            battery_ax.set_ylabel("Battery (%)")
+            battery_ax.grid(True, alpha=0.3)
+            sleep_ax.set_yticks(range(len(POLICIES)), [LABELS[p] for p in POLICIES], fontsize=8)
+            sleep_ax.set_ylim(-0.6, len(POLICIES) - 0.4)
+            sleep_ax.invert_yaxis()
+            sleep_ax.set_ylabel("Asleep")
+            sleep_ax.set_xlabel("Hour of the day")
+            sleep_ax.set_xlim(0, 24)
+            sleep_ax.set_xticks(range(0, 25, 3))
+        axes[0][0].legend(loc="upper left", fontsize=8)
+        fig.tight_layout()
+        path = CHARTS / f"{day}.png"
+        fig.savefig(path, dpi=72)
+        plt.close(fig)
+        written.append(str(path.relative_to(ROOT)))
+    return written
+
+
+# ------------------------------------------------------------------------------- main
+def render(results: dict[str, dict[str, Any]], items: list[Target]) -> str:
+    text = TEMPLATE.read_text()
+    failed = [t for t in items if not t.passed]
+    summary = (
+        f"**All {len(items)} targets pass.**"
+        if not failed
+        else f"**{len(failed)} of {len(items)} targets fail**: "
+        + "; ".join(f"{t.name} ({t.scenario})" for t in failed)
+    )
+    replacements = {
+        "{{SUMMARY}}": summary,
+        "{{TARGETS}}": targets_table(items),
+        "{{COMMUTER_ON}}": day_table(results, "commuter", "on"),
+        "{{COMMUTER_OFF}}": day_table(results, "commuter", "off"),
+        "{{SOLAR_ON}}": day_table(results, "solar", "on"),
+        "{{SOLAR_OFF}}": day_table(results, "solar", "off"),
+        "{{SOLAR_AMPS}}": amps_table(results),
+        "{{FLEET}}": fleet_table(results),
+        "{{LATENCY}}": latency_table(results),
+        "{{WALL}}": os.environ.get("BENCH_WALL", "(not timed: run scripts/bench)"),
+        "{{MACHINE}}": os.environ.get("BENCH_MACHINE", f"{os.cpu_count()} CPUs"),
+    }
+    for key, value in replacements.items():
+        text = text.replace(key, value)
+    return text
+
+
+def main() -> int:
+    results = load()
+    if not results:
+        print(f"no results in {RESULTS}; run pytest bench first", file=sys.stderr)  # noqa: T201
+        return 2
+    items = targets(results)
+    written = charts(results)
+    OUTPUT.write_text(render(results, items))
+    for item in items:
+        print(f"{'PASS' if item.passed else 'FAIL'}  {item.name} [{item.scenario}]: {item.measured}")  # noqa: T201
+    print(f"wrote {OUTPUT.relative_to(ROOT)} and {', '.join(written)}")  # noqa: T201
+    return 0 if all(t.passed for t in items) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
