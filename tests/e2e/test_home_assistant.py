@@ -526,26 +526,32 @@ async def test_browser_logs_in_and_shows_the_device_page(stack: Stack, user: Use
                 await eventually(logged_in, timeout=60, what="logging in")
                 await browser.navigate(f"{stack.hass.url}/config/devices/device/{device}")
 
-                async def controls() -> list[str]:
+                charging_state_sensor = user.cars["Model 3"].entities["sensor.charging_state"]
+
+                async def rendered() -> list[str]:
+                    # The page renders card by card: wait until it is all there.
                     texts = await browser.texts()
+                    assert "Model 3" in texts, texts[:60]
                     assert "Controls" in texts, texts[:60]
+                    assert "Sensors" in texts, texts[:60]
+                    # The controls are in the Controls card, which comes before Sensors.
+                    controls_card = texts[texts.index("Controls") : texts.index("Sensors")]
+                    for control in (
+                        "Charging",
+                        "Charge limit",
+                        "Charging current",
+                        "Scheduled charging",
+                        "Open charge port",
+                    ):
+                        assert control in controls_card, (control, controls_card)
+                    # The rows show the car's live values, as the state API has them.
+                    state = (await user.api.state(charging_state_sensor))["state"]
+                    assert "Charging state" in texts, texts
+                    shown = texts[texts.index("Charging state") + 1]
+                    assert shown == _translated("charging_state", state), (state, shown)
                     return texts
 
-                texts = await eventually(controls, timeout=60, what="the device page")
-                assert "Model 3" in texts
-                for control in ("Charging", "Charge limit", "Charging current", "Open charge port"):
-                    assert control in texts, (control, texts)
-                # The controls are in the device page's Controls card, before its Sensors.
-                end = texts.index("Sensors") if "Sensors" in texts else len(texts)
-                controls_card = texts[texts.index("Controls") : end]
-                for control in ("Charging", "Charge limit", "Charging current", "Scheduled charging"):
-                    assert control in controls_card, (control, controls_card)
-                # The rows show the car's live values, as the state API has them.
-                charging_state = (
-                    await user.api.state(user.cars["Model 3"].entities["sensor.charging_state"])
-                )["state"]
-                shown = texts[texts.index("Charging state") + 1]
-                assert shown == _translated("charging_state", charging_state), (charging_state, texts)
+                await eventually(rendered, timeout=60, what="the device page with the car's controls")
                 png = await browser.screenshot(ARTIFACTS / "model-3-device-page.png")
                 assert png.startswith(b"\x89PNG\r\n\x1a\n")
         finally:
