@@ -226,14 +226,22 @@ class TeslaVehicle(Vehicle):
     @override
     async def async_poll(self, previous: EVData | None) -> PollResult:
         data = previous or EVData()
-        if not self._surely_awake(data):
-            states = await self.account.async_vehicle_states()
-            summary = states.get(self.vin)
-            if summary is None:
-                raise NotFound(f"{self.vin} is no longer on the account")
-            self._note_state(summary.state)
-            if not summary.is_online:
-                return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+        if self._surely_awake(data):
+            try:
+                return await self._poll_data(data)
+            except WrongRegion:
+                pass  # The account moved region: the state check below follows it.
+        states = await self.account.async_vehicle_states()
+        summary = states.get(self.vin)
+        if summary is None:
+            raise NotFound(f"{self.vin} is no longer on the account")
+        self._note_state(summary.state)
+        if not summary.is_online:
+            return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+        return await self._poll_data(data)
+
+    async def _poll_data(self, data: EVData) -> PollResult:
+        """The car is online: fetch its data if it is due."""
         if self._wants_data(data):
             try:
                 # The drive state costs nothing more in the same request.

@@ -513,3 +513,23 @@ class TestCommandsWhileCharging:
         await _both(hass, freezer, sim, TESLA_CHARGING_INTERVAL)
         requests = await sim.requests()
         assert _paths(requests)[2:] == [f"GET /api/1/vehicles/{VIN}/vehicle_data"]  # after the setup's two
+
+    async def test_a_charging_car_follows_its_account_to_another_region(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: MockConfigEntry,
+        sim: SimulatorHandle,
+    ) -> None:
+        await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}", {"region": "eu"})
+        await _both(hass, freezer, sim, TESLA_CHARGING_INTERVAL)
+        # The data request without a state check hit the old region; the state check
+        # that follows moves to the new one, where the data is fetched.
+        assert _paths(await sim.requests())[2:] == [
+            f"GET /api/1/vehicles/{VIN}/vehicle_data",
+            "GET /api/1/vehicles",
+            "GET /eu/api/1/vehicles",
+            f"GET /eu/api/1/vehicles/{VIN}/vehicle_data",
+        ]
+        assert setup_integration.data[CONF_API_URL] == f"{sim.url}/eu"
+        assert setup_integration.runtime_data.coordinators[VIN].last_update_success
