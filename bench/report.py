@@ -221,7 +221,7 @@ def amps_table(results: dict[str, dict[str, Any]]) -> str:
 def fleet_table(results: dict[str, dict[str, Any]]) -> str:
     lines = [
         (
-            "| Cars (asleep) | Policy | Cycle | Requests per cycle (max / mean) | State checks per cycle | "
+            "| Cars (asleep) | Policy | Cycle | Requests per cycle (max / mean) | State checks per cycle (max) | "
             "Requests naming a sleeping car, per hour | Requests per hour | Cost per hour |"
         ),
         "|---|---|---:|---:|---:|---:|---:|---:|",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 import gc
+import re
 import resource
 import tracemalloc
 from typing import Any
@@ -61,6 +62,8 @@ def _asleep(world: World) -> set[str]:
     return {vin for vin, car in world.vehicles.items() if car.state == "asleep"}
 
 
+STATE_CHECK = re.compile(r"(/eu|/cn)?/api/1/vehicles(/[^/]+)?/?")
+"""The free state question: the account's vehicle list, or one vehicle."""
 CYCLES = {"ours": 300.0, "tesla_fleet": 600.0, "hacs_tesla": 60.0, "naive": 60.0}
 """Each policy's polling cycle: the state check (ours, Tesla Fleet, HACS) or the poll."""
 
@@ -74,7 +77,7 @@ def _per_cycle(log: list[dict[str, Any]], start: float, asleep: set[str], cycle:
             continue
         window = windows[min(int((record["t"] - start) // cycle), count - 1)]
         window["all"] += 1
-        if record["path"].rstrip("/").endswith("/api/1/vehicles"):
+        if STATE_CHECK.fullmatch(record["path"]):
             window["list"] += 1
         if record["vin"] in asleep:
             window["asleep_cars"] += 1
