@@ -450,6 +450,24 @@ class TestDecisionsOnFreshValues:
             "charge_start"
         ]
 
+    async def test_a_start_is_skipped_once_fresh_values_show_charging(
+        self,
+        hass: HomeAssistant,
+        freezer: FrozenDateTimeFactory,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+    ) -> None:
+        # "Unplugged" when fetched; plugged in since, and charging by itself.
+        await sim.vehicle(action="plug_in")
+        await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
+        await hass.services.async_call(
+            "switch", "turn_on", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
+        )
+        requests = await sim.requests()
+        assert len(_data_for(requests)) == 2
+        assert not any("/command/" in r["path"] for r in requests)
+        assert _state(hass, "switch.model_3_charging") == STATE_ON
+
 
 class TestDecisionsWhileDriving:
     @pytest.fixture
