@@ -71,9 +71,12 @@ CYCLES = {"ours": 300.0, "tesla_fleet": 600.0, "hacs_tesla": 60.0, "naive": 60.0
 def _per_cycle(log: list[dict[str, Any]], start: float, asleep: set[str], cycle: float) -> dict[str, Any]:
     """Requests in each polling cycle of the hour after setup (the setup's own left out)."""
     count = int(3600 // cycle)
+    # What happens at the end of the hour belongs to the next cycle (the simulated clock
+    # adds up float steps, so "on the hour" can be a hair early).
+    end = start + 3600 - 1
     windows = [Counter[str]() for _ in range(count)]
     for record in log:
-        if record["api"] != "tesla" or not start < record["t"] < start + 3600:
+        if record["api"] != "tesla" or not start < record["t"] < end:
             continue
         window = windows[min(int((record["t"] - start) // cycle), count - 1)]
         window["all"] += 1
@@ -83,7 +86,13 @@ def _per_cycle(log: list[dict[str, Any]], start: float, asleep: set[str], cycle:
             window["asleep_cars"] += 1
         window[record["category"]] += 1
     cycles = windows[1:]
+    checks = [
+        round(r["t"] - start, 2)
+        for r in log
+        if r["api"] == "tesla" and start < r["t"] < end and STATE_CHECK.fullmatch(r["path"])
+    ]
     return {
+        "state_check_times": checks,
         "cycle_seconds": cycle,
         "requests_per_cycle_max": max(c["all"] for c in cycles),
         "requests_per_cycle_mean": round(sum(c["all"] for c in cycles) / len(cycles), 2),
