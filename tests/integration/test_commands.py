@@ -17,19 +17,10 @@ from custom_components.ev_charge_control.const import CONFIRM_DELAY, DOMAIN
 from custom_components.ev_charge_control.helpers import ISSUE_SIGNING_REQUIRED
 
 from ..helpers import VIN, SimulatorHandle, account_spec, vehicle_spec
+from .common import entity_state, sent_commands
 
 CHARGING = "switch.model_3_charging"
 SCHEDULED = "switch.model_3_scheduled_charging"
-
-
-def _commands(requests: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    return [(r["path"].rsplit("/", 1)[-1], r["body"]) for r in requests if "/command/" in r["path"]]
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def _refresh(hass: HomeAssistant) -> None:
@@ -54,25 +45,25 @@ class TestChargingSwitch:
     ) -> None:
         await _call(hass, "switch", "turn_on", CHARGING)
         # Shown at once, from the car's reply.
-        assert _state(hass, CHARGING) == STATE_ON
-        assert _state(hass, "sensor.model_3_charging_state") == "starting"
+        assert entity_state(hass, CHARGING) == STATE_ON
+        assert entity_state(hass, "sensor.model_3_charging_state") == "starting"
         assert (await sim.vehicle())["charge_state"]["charging_state"] == "Starting"
         # A refresh confirms it shortly after.
         sim.advance(CONFIRM_DELAY.total_seconds())
         freezer.tick(CONFIRM_DELAY)
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
-        assert _state(hass, "sensor.model_3_charging_state") == "charging"
+        assert entity_state(hass, "sensor.model_3_charging_state") == "charging"
 
         await _call(hass, "switch", "turn_off", CHARGING)
-        assert _state(hass, CHARGING) == STATE_OFF
-        assert _commands(await sim.requests()) == [("charge_start", {}), ("charge_stop", {})]
+        assert entity_state(hass, CHARGING) == STATE_OFF
+        assert sent_commands(await sim.requests()) == [("charge_start", {}), ("charge_stop", {})]
 
     async def test_no_op_is_not_sent(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
     ) -> None:
         await _call(hass, "switch", "turn_off", CHARGING)
-        assert _commands(await sim.requests()) == []
+        assert sent_commands(await sim.requests()) == []
 
     async def test_unplugged_is_refused_before_sending(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
@@ -83,7 +74,7 @@ class TestChargingSwitch:
             await _call(hass, "switch", "turn_on", CHARGING)
         assert err.value.translation_key == "not_plugged_in"
         assert err.value.translation_domain == DOMAIN
-        assert _commands(await sim.requests()) == []
+        assert sent_commands(await sim.requests()) == []
 
     async def test_refusal_reaches_the_user_translated(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
@@ -94,7 +85,7 @@ class TestChargingSwitch:
             await _call(hass, "switch", "turn_on", CHARGING)
         assert err.value.translation_key == "refused_disconnected"
         assert err.value.translation_placeholders == {"name": "Model 3"}
-        assert _state(hass, CHARGING) == STATE_OFF  # the state returns
+        assert entity_state(hass, CHARGING) == STATE_OFF  # the state returns
 
     async def test_unknown_refusal_shows_the_cars_words(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
@@ -121,7 +112,7 @@ class TestChargingSwitch:
             body={"response": {"result": False, "reason": "is_charging"}},
         )
         await _call(hass, "switch", "turn_on", CHARGING)
-        assert _state(hass, CHARGING) == STATE_ON
+        assert entity_state(hass, CHARGING) == STATE_ON
 
 
 class TestWake:
@@ -133,7 +124,7 @@ class TestWake:
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
     ) -> None:
         # Asleep since setup: state unknown, yet the switch can be used.
-        assert _state(hass, CHARGING) == "unknown"
+        assert entity_state(hass, CHARGING) == "unknown"
         await _call(hass, "switch", "turn_on", CHARGING)
         paths = [r["path"].rsplit("/", 1)[-1] for r in await sim.requests()]
         assert paths[-3:] == [VIN, "wake_up", "charge_start"]
@@ -152,7 +143,7 @@ class TestWake:
         with pytest.raises(HomeAssistantError) as err:
             await _call(hass, "switch", "turn_on", CHARGING)
         assert err.value.translation_key == "wake_timeout"
-        assert _commands(await sim.requests()) == []
+        assert sent_commands(await sim.requests()) == []
 
 
 class TestFellAsleep:
@@ -162,9 +153,9 @@ class TestFellAsleep:
         # The car dozed off after the last poll; our view still says online.
         await sim.fault(kind="vehicle_unavailable", category="command", count=1)
         await _call(hass, "switch", "turn_on", CHARGING)
-        commands = _commands(await sim.requests())
+        commands = sent_commands(await sim.requests())
         assert commands == [("charge_start", {}), ("charge_start", {})]
-        assert _state(hass, CHARGING) == STATE_ON
+        assert entity_state(hass, CHARGING) == STATE_ON
 
     async def test_a_second_408_is_reported(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
@@ -173,7 +164,7 @@ class TestFellAsleep:
         with pytest.raises(HomeAssistantError) as err:
             await _call(hass, "switch", "turn_on", CHARGING)
         assert err.value.translation_key == "vehicle_unavailable"
-        assert len(_commands(await sim.requests())) == 2
+        assert len(sent_commands(await sim.requests())) == 2
 
 
 class TestSigning:
@@ -198,14 +189,16 @@ class TestScheduledChargingSwitch:
     ) -> None:
         # The fixture's car last had 10:00 (600 min) set in the app.
         await _call(hass, "switch", "turn_on", SCHEDULED)
-        assert _commands(await sim.requests()) == [("set_scheduled_charging", {"enable": True, "time": 600})]
-        assert _state(hass, SCHEDULED) == STATE_ON
+        assert sent_commands(await sim.requests()) == [
+            ("set_scheduled_charging", {"enable": True, "time": 600})
+        ]
+        assert entity_state(hass, SCHEDULED) == STATE_ON
         await _call(hass, "switch", "turn_off", SCHEDULED)
-        assert _commands(await sim.requests())[-1] == (
+        assert sent_commands(await sim.requests())[-1] == (
             "set_scheduled_charging",
             {"enable": False, "time": 600},
         )
-        assert _state(hass, SCHEDULED) == STATE_OFF
+        assert entity_state(hass, SCHEDULED) == STATE_OFF
 
 
 class TestAsleepScheduledSwitch:
@@ -219,7 +212,7 @@ class TestAsleepScheduledSwitch:
         with pytest.raises(ServiceValidationError) as err:
             await _call(hass, "switch", "turn_on", SCHEDULED)
         assert err.value.translation_key == "scheduled_time_unknown"
-        assert _commands(await sim.requests()) == []
+        assert sent_commands(await sim.requests()) == []
 
 
 class TestButtons:
@@ -240,28 +233,28 @@ class TestButtons:
         expected: dict[str, Any],
     ) -> None:
         await _call(hass, "button", "press", button)
-        assert _commands(await sim.requests()) == [(command, {})]
+        assert sent_commands(await sim.requests()) == [(command, {})]
         charge = (await sim.vehicle())["charge_state"]
         assert {key: charge[key] for key in expected} == expected
 
     async def test_max_range_shows_at_once(self, hass: HomeAssistant, setup_integration: Any) -> None:
         await _call(hass, "button", "press", "button.model_3_charge_to_max_range")
-        assert _state(hass, "number.model_3_charge_limit") == "100"
+        assert entity_state(hass, "number.model_3_charge_limit") == "100"
 
     async def test_standard_range_is_not_sent_when_already_there(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
     ) -> None:
         # The fixture's limit (80) is its standard limit.
         await _call(hass, "button", "press", "button.model_3_charge_to_standard_range")
-        assert _commands(await sim.requests()) == []
+        assert sent_commands(await sim.requests()) == []
 
     async def test_standard_range_after_max(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
     ) -> None:
         await _call(hass, "button", "press", "button.model_3_charge_to_max_range")
         await _call(hass, "button", "press", "button.model_3_charge_to_standard_range")
-        assert [c for c, _ in _commands(await sim.requests())] == ["charge_max_range", "charge_standard"]
-        assert _state(hass, "number.model_3_charge_limit") == "80"
+        assert [c for c, _ in sent_commands(await sim.requests())] == ["charge_max_range", "charge_standard"]
+        assert entity_state(hass, "number.model_3_charge_limit") == "80"
 
     async def test_close_port_refused_with_cable(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
@@ -269,7 +262,7 @@ class TestButtons:
         with pytest.raises(HomeAssistantError) as err:
             await _call(hass, "button", "press", "button.model_3_close_charge_port")
         assert err.value.translation_key == "refused_cable_connected"
-        assert _state(hass, "binary_sensor.model_3_charge_port") == STATE_ON
+        assert entity_state(hass, "binary_sensor.model_3_charge_port") == STATE_ON
 
     async def test_close_port_when_unplugged(
         self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
@@ -277,6 +270,6 @@ class TestButtons:
         await sim.vehicle(action="unplug")
         await _refresh(hass)
         await _call(hass, "button", "press", "button.model_3_close_charge_port")
-        assert _state(hass, "binary_sensor.model_3_charge_port") == STATE_OFF
+        assert entity_state(hass, "binary_sensor.model_3_charge_port") == STATE_OFF
         await _call(hass, "button", "press", "button.model_3_close_charge_port")  # no-op now
-        assert [c for c, _ in _commands(await sim.requests())] == ["charge_port_door_close"]
+        assert [c for c, _ in sent_commands(await sim.requests())] == ["charge_port_door_close"]

@@ -12,6 +12,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
 from ..helpers import VIN, account_spec, vehicle_spec
+from .common import entity_state
 
 FIXTURES = Path(__file__).parents[2] / "simulator" / "fixtures"
 MILES = 1.609344
@@ -47,14 +48,8 @@ def _entity_ids(hass: HomeAssistant, entry_id: str) -> dict[str, str]:
     }
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
 def _number(hass: HomeAssistant, entity_id: str) -> float:
-    return float(_state(hass, entity_id))
+    return float(entity_state(hass, entity_id))
 
 
 async def test_every_entity_follows_the_payload(
@@ -64,8 +59,8 @@ async def test_every_entity_follows_the_payload(
     ids = _entity_ids(hass, setup_integration.entry_id)
     charging = charge["charging_state"] in ("Starting", "Charging")
 
-    assert _state(hass, ids["charging"]) == (STATE_ON if charging else STATE_OFF)
-    assert _state(hass, ids["scheduled_charging"]) == (
+    assert entity_state(hass, ids["charging"]) == (STATE_ON if charging else STATE_OFF)
+    assert entity_state(hass, ids["scheduled_charging"]) == (
         STATE_ON
         if charge.get("scheduled_charging_mode") == "StartAt"
         else STATE_OFF
@@ -76,7 +71,7 @@ async def test_every_entity_follows_the_payload(
     assert _number(hass, ids["charging_amps"]) == charge["charge_current_request"]
     assert _number(hass, ids["battery_level"]) == charge["battery_level"]
     assert _number(hass, ids["range"]) == pytest.approx(charge["battery_range"] * MILES, abs=0.01)
-    assert _state(hass, ids["charging_state"]) == charge["charging_state"].lower()
+    assert entity_state(hass, ids["charging_state"]) == charge["charging_state"].lower()
     assert _number(hass, ids["charger_power"]) == charge["charger_power"]
     assert _number(hass, ids["charge_rate"]) == pytest.approx(charge["charge_rate"] * MILES, abs=0.01)
     assert _number(hass, ids["energy_added"]) == charge["charge_energy_added"]
@@ -84,17 +79,17 @@ async def test_every_entity_follows_the_payload(
     if expected_minutes is None:
         expected_minutes = round(charge["time_to_full_charge"] * 60)
     assert _number(hass, ids["time_to_full"]) == expected_minutes
-    assert _state(hass, ids["plugged_in"]) == STATE_ON
-    assert _state(hass, ids["charge_port_open"]) == (
+    assert entity_state(hass, ids["plugged_in"]) == STATE_ON
+    assert entity_state(hass, ids["charge_port_open"]) == (
         STATE_ON if charge["charge_port_door_open"] else STATE_OFF
     )
-    assert _state(hass, ids["online"]) == STATE_ON
-    assert _state(hass, ids["scheduled_charging_start"]) == STATE_UNKNOWN
-    assert _state(hass, ids["data_updated"]) != STATE_UNKNOWN
+    assert entity_state(hass, ids["online"]) == STATE_ON
+    assert entity_state(hass, ids["scheduled_charging_start"]) == STATE_UNKNOWN
+    assert entity_state(hass, ids["data_updated"]) != STATE_UNKNOWN
     # One vehicle_data call so far, at Tesla's price.
     assert _number(hass, ids["api_cost"]) == pytest.approx(0.002)
     for button in ("open_charge_port", "close_charge_port", "max_range", "standard_range"):
-        assert _state(hass, ids[button]) == STATE_UNKNOWN
+        assert entity_state(hass, ids[button]) == STATE_UNKNOWN
 
 
 async def test_limits_come_from_the_car(

@@ -15,14 +15,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ev_charge_control.const import CONFIRM_DELAY, DOMAIN, TESLA_STATE_INTERVAL
 
 from ..helpers import VIN, SimulatorHandle
+from .common import tick
 
 CHARGING = "switch.model_3_charging"
-
-
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(TESLA_STATE_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +42,7 @@ async def test_poll_failures(
 ) -> None:
     coordinator = setup_integration.runtime_data.coordinators[VIN]
     await sim.fault(path="^/api/1/vehicles$", **fault)
-    await _tick(hass, freezer)
+    await tick(hass, freezer, TESLA_STATE_INTERVAL)
     assert not coordinator.last_update_success
     assert isinstance(coordinator.last_exception, HomeAssistantError)
     assert coordinator.last_exception.translation_key == key
@@ -63,7 +58,7 @@ async def test_missing_scope_during_a_poll_asks_to_sign_in_again(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await sim.fault(kind="missing_scope", path="^/api/1/vehicles$")
-    await _tick(hass, freezer)
+    await tick(hass, freezer, TESLA_STATE_INTERVAL)
     flows = hass.config_entries.flow.async_progress()
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
 

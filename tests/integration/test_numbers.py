@@ -16,13 +16,10 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.ev_charge_control.const import COALESCE_DELAY, CONFIRM_DELAY, DOMAIN
 
 from ..helpers import VIN, SimulatorHandle
+from .common import sent_commands
 
 LIMIT = "number.model_3_charge_limit"
 AMPS = "number.model_3_charging_current"
-
-
-def _commands(requests: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    return [(r["path"].rsplit("/", 1)[-1], r["body"]) for r in requests if "/command/" in r["path"]]
 
 
 def _set(hass: HomeAssistant, entity_id: str, value: float) -> asyncio.Task[Any]:
@@ -64,10 +61,10 @@ async def test_a_dragged_slider_sends_one_command(
     await _settle()
     # Shown at once; nothing sent yet.
     assert _value(hass, LIMIT) == "88"
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
     await _quiet_period(hass, freezer)
     await asyncio.gather(*calls)
-    assert _commands(await sim.requests()) == [("set_charge_limit", {"percent": 88})]
+    assert sent_commands(await sim.requests()) == [("set_charge_limit", {"percent": 88})]
     assert (await sim.vehicle())["charge_state"]["charge_limit_soc"] == 88
     assert _value(hass, LIMIT) == "88"
 
@@ -83,7 +80,7 @@ async def test_changes_after_the_window_are_a_new_command(
     await _settle()
     await _quiet_period(hass, freezer)
     await second
-    assert _commands(await sim.requests()) == [
+    assert sent_commands(await sim.requests()) == [
         ("set_charging_amps", {"charging_amps": 10}),
         ("set_charging_amps", {"charging_amps": 12}),
     ]
@@ -96,7 +93,7 @@ async def test_back_to_the_current_value_sends_nothing(
     await _settle()
     await _quiet_period(hass, freezer)
     await asyncio.gather(*calls)
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
     assert _value(hass, AMPS) == "16"
 
 
@@ -104,7 +101,7 @@ async def test_the_current_value_is_not_sent(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
     await hass.services.async_call("number", "set_value", {ATTR_ENTITY_ID: LIMIT, "value": 80}, blocking=True)
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_a_failed_command_reaches_every_caller_and_the_value_returns(
@@ -120,7 +117,7 @@ async def test_a_failed_command_reaches_every_caller_and_the_value_returns(
     assert all(isinstance(r, HomeAssistantError) for r in results)
     assert {r.translation_key for r in results if isinstance(r, HomeAssistantError)} == {"command_refused"}
     assert _value(hass, LIMIT) == "80"
-    assert len(_commands(await sim.requests())) == 1
+    assert len(sent_commands(await sim.requests())) == 1
 
 
 @pytest.mark.parametrize(("entity_id", "value"), [(LIMIT, 49), (LIMIT, 101), (AMPS, 0), (AMPS, 17)])
@@ -131,7 +128,7 @@ async def test_out_of_range_is_refused(
         await hass.services.async_call(
             "number", "set_value", {ATTR_ENTITY_ID: entity_id, "value": value}, blocking=True
         )
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_fractions_are_refused(
@@ -143,7 +140,7 @@ async def test_fractions_are_refused(
         )
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "not_whole_number"
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_amps_while_unplugged_are_refused(
@@ -159,7 +156,7 @@ async def test_amps_while_unplugged_are_refused(
         )
     assert err.value.translation_key == "not_plugged_in"
     assert err.value.translation_placeholders == {"name": "Model 3"}
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_a_pending_change_is_sent_on_unload(
@@ -169,7 +166,7 @@ async def test_a_pending_change_is_sent_on_unload(
     await _settle()
     assert await hass.config_entries.async_unload(setup_integration.entry_id)
     await call
-    assert _commands(await sim.requests()) == [("set_charge_limit", {"percent": 90})]
+    assert sent_commands(await sim.requests()) == [("set_charge_limit", {"percent": 90})]
 
 
 async def test_low_current_is_checked_against_what_the_car_took(

@@ -27,6 +27,7 @@ from custom_components.ev_charge_control.const import (
 )
 
 from ..helpers import ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
+from .common import entity_state, tick
 
 VIN_B = "5YJ3E7EB0KF000002"
 
@@ -46,19 +47,6 @@ def _list_calls(requests: list[dict[str, Any]]) -> int:
     return sum(1 for r in requests if r["path"] == "/api/1/vehicles")
 
 
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    # Polls run as background tasks; let them finish before time moves again.
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
 class TestAsleep:
     @pytest.fixture
     def scenario(self) -> dict[str, Any]:
@@ -72,16 +60,16 @@ class TestAsleep:
         freezer: FrozenDateTimeFactory,
     ) -> None:
         for _ in range(6):
-            await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+            await tick(hass, freezer, TESLA_STATE_INTERVAL)
         requests = await sim.requests()
         assert _data_calls(requests) == 0
         assert not any(r["path"].endswith("/wake_up") for r in requests)
         assert _list_calls(requests) == 7  # setup + six cycles, all free
         assert (await sim.vehicle())["state"] == "asleep"
         # Asleep since setup: no values yet, but the controls are there to wake it.
-        assert _state(hass, "sensor.model_3_battery") == STATE_UNKNOWN
-        assert _state(hass, "switch.model_3_charging") == STATE_UNKNOWN
-        assert _state(hass, "binary_sensor.model_3_awake") == STATE_OFF
+        assert entity_state(hass, "sensor.model_3_battery") == STATE_UNKNOWN
+        assert entity_state(hass, "switch.model_3_charging") == STATE_UNKNOWN
+        assert entity_state(hass, "binary_sensor.model_3_awake") == STATE_OFF
 
     async def test_data_is_fetched_once_the_car_wakes_by_itself(
         self,
@@ -91,10 +79,10 @@ class TestAsleep:
         freezer: FrozenDateTimeFactory,
     ) -> None:
         await sim.vehicle(action="state", state="online")
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
         assert _data_calls(await sim.requests()) == 1
-        assert _state(hass, "sensor.model_3_battery") == "77"
-        assert _state(hass, "binary_sensor.model_3_awake") == STATE_ON
+        assert entity_state(hass, "sensor.model_3_battery") == "77"
+        assert entity_state(hass, "binary_sensor.model_3_awake") == STATE_ON
 
 
 class TestIdle:
@@ -110,9 +98,9 @@ class TestIdle:
         await sim.vehicle(settings={"sleep_after": 86400})
         steps = int(TESLA_IDLE_DATA_INTERVAL / TESLA_STATE_INTERVAL)
         for _ in range(steps - 1):
-            await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+            await tick(hass, freezer, TESLA_STATE_INTERVAL)
         assert _data_calls(await sim.requests()) == 1
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
         assert _data_calls(await sim.requests()) == 2
 
     async def test_a_car_that_falls_asleep_keeps_its_values(
@@ -122,14 +110,14 @@ class TestIdle:
         sim: SimulatorHandle,
         freezer: FrozenDateTimeFactory,
     ) -> None:
-        updated = _state(hass, "sensor.model_3_data_updated")
+        updated = entity_state(hass, "sensor.model_3_data_updated")
         await sim.vehicle(action="state", state="asleep")
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
-        assert _state(hass, "sensor.model_3_battery") == "77"
-        assert _state(hass, "number.model_3_charge_limit") == "80"
-        assert _state(hass, "binary_sensor.model_3_awake") == STATE_OFF
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert entity_state(hass, "sensor.model_3_battery") == "77"
+        assert entity_state(hass, "number.model_3_charge_limit") == "80"
+        assert entity_state(hass, "binary_sensor.model_3_awake") == STATE_OFF
         # The age of the values is visible.
-        assert _state(hass, "sensor.model_3_data_updated") == updated
+        assert entity_state(hass, "sensor.model_3_data_updated") == updated
 
     async def test_asleep_between_state_check_and_data_keeps_values(
         self,
@@ -139,10 +127,10 @@ class TestIdle:
         freezer: FrozenDateTimeFactory,
     ) -> None:
         await sim.fault(kind="vehicle_unavailable", category="data", count=1)
-        await _tick(hass, freezer, TESLA_IDLE_DATA_INTERVAL)
-        assert _state(hass, "sensor.model_3_battery") == "77"
-        assert _state(hass, "binary_sensor.model_3_awake") == STATE_OFF
-        assert _state(hass, "switch.model_3_charging") == STATE_OFF
+        await tick(hass, freezer, TESLA_IDLE_DATA_INTERVAL)
+        assert entity_state(hass, "sensor.model_3_battery") == "77"
+        assert entity_state(hass, "binary_sensor.model_3_awake") == STATE_OFF
+        assert entity_state(hass, "switch.model_3_charging") == STATE_OFF
 
 
 class TestCharging:
@@ -158,12 +146,12 @@ class TestCharging:
         sim: SimulatorHandle,
         freezer: FrozenDateTimeFactory,
     ) -> None:
-        assert _state(hass, "switch.model_3_charging") == STATE_ON
+        assert entity_state(hass, "switch.model_3_charging") == STATE_ON
         for expected in (2, 3, 4):
             sim.advance(TESLA_CHARGING_INTERVAL.total_seconds())
-            await _tick(hass, freezer, TESLA_CHARGING_INTERVAL)
+            await tick(hass, freezer, TESLA_CHARGING_INTERVAL)
             assert _data_calls(await sim.requests()) == expected
-        assert float(_state(hass, "sensor.model_3_energy_added")) > 0
+        assert float(entity_state(hass, "sensor.model_3_energy_added")) > 0
 
     async def test_the_end_of_a_session_is_caught_early(
         self,
@@ -172,15 +160,15 @@ class TestCharging:
         sim: SimulatorHandle,
         freezer: FrozenDateTimeFactory,
     ) -> None:
-        minutes = int(_state(hass, "sensor.model_3_time_to_full"))
+        minutes = int(entity_state(hass, "sensor.model_3_time_to_full"))
         await sim.vehicle(action="battery_level", level=79.9)
         sim.advance(TESLA_CHARGING_INTERVAL.total_seconds())
-        await _tick(hass, freezer, TESLA_CHARGING_INTERVAL)
-        remaining = int(_state(hass, "sensor.model_3_time_to_full"))
+        await tick(hass, freezer, TESLA_CHARGING_INTERVAL)
+        remaining = int(entity_state(hass, "sensor.model_3_time_to_full"))
         assert remaining < minutes
         sim.advance((remaining + 1) * 60)
-        await _tick(hass, freezer, timedelta(minutes=remaining + 1))
-        assert _state(hass, "sensor.model_3_charging_state") == "complete"
+        await tick(hass, freezer, timedelta(minutes=remaining + 1))
+        assert entity_state(hass, "sensor.model_3_charging_state") == "complete"
 
 
 class TestErrors:
@@ -193,13 +181,13 @@ class TestErrors:
     ) -> None:
         coordinator = setup_integration.runtime_data.coordinators[VIN]
         await sim.fault(kind="rate_limit", path="^/api/1/vehicles$", retry_after=1200, count=1)
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
         assert coordinator.update_interval == timedelta(seconds=1200)
-        assert _state(hass, "sensor.model_3_battery") == "77"
+        assert entity_state(hass, "sensor.model_3_battery") == "77"
         before = len(await sim.requests())
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
         assert len(await sim.requests()) == before  # honours Retry-After
-        await _tick(hass, freezer, timedelta(seconds=1200))
+        await tick(hass, freezer, timedelta(seconds=1200))
         assert len(await sim.requests()) > before
         assert coordinator.update_interval == TESLA_STATE_INTERVAL
 
@@ -211,10 +199,10 @@ class TestErrors:
         freezer: FrozenDateTimeFactory,
     ) -> None:
         await sim.fault(kind="server_error", path="^/api/1/vehicles$", count=1)
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
-        assert _state(hass, "sensor.model_3_battery") == STATE_UNAVAILABLE
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
-        assert _state(hass, "sensor.model_3_battery") == "77"
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert entity_state(hass, "sensor.model_3_battery") == STATE_UNAVAILABLE
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert entity_state(hass, "sensor.model_3_battery") == "77"
 
     async def test_rejected_token_starts_reauth(
         self,
@@ -224,7 +212,7 @@ class TestErrors:
         freezer: FrozenDateTimeFactory,
     ) -> None:
         await sim.call("POST", "/sim/tokens/expire", {})
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
         flows = hass.config_entries.flow.async_progress()
         assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
         assert flows[0]["context"]["entry_id"] == setup_integration.entry_id
@@ -238,8 +226,8 @@ class TestErrors:
     ) -> None:
         account = sim.world.accounts[ACCOUNT_ID]
         account.vins.remove(VIN)
-        await _tick(hass, freezer, TESLA_STATE_INTERVAL)
-        assert _state(hass, "sensor.model_3_battery") == STATE_UNAVAILABLE
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
+        assert entity_state(hass, "sensor.model_3_battery") == STATE_UNAVAILABLE
 
 
 class TestAccount:
@@ -259,7 +247,7 @@ class TestAccount:
     ) -> None:
         assert _list_calls(await sim.requests()) == 1  # setup and both first refreshes
         for cycle in range(2, 5):
-            await _tick(hass, freezer, TESLA_STATE_INTERVAL)
+            await tick(hass, freezer, TESLA_STATE_INTERVAL)
             requests = await sim.requests()
             assert _list_calls(requests) == cycle
             assert len(requests) == cycle
@@ -286,7 +274,7 @@ class TestRegion:
     ) -> None:
         assert setup_integration.state is ConfigEntryState.LOADED
         assert setup_integration.data[CONF_API_URL] == f"{sim.url}/eu"
-        assert _state(hass, "sensor.model_3_battery") == "77"
+        assert entity_state(hass, "sensor.model_3_battery") == "77"
 
 
 def _data_for(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -298,7 +286,7 @@ async def _both(
 ) -> None:
     """Move the simulator and Home Assistant on together."""
     sim.advance(delta.total_seconds())
-    await _tick(hass, freezer, delta)
+    await tick(hass, freezer, delta)
 
 
 async def _set_amps(hass: HomeAssistant, freezer: FrozenDateTimeFactory, value: int) -> None:
@@ -418,7 +406,7 @@ class TestDecisionsOnFreshValues:
         # Plugged in after the values were fetched: the car starts charging by itself.
         await sim.vehicle(action="plug_in")
         await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
-        assert _state(hass, "switch.model_3_charging") == STATE_OFF
+        assert entity_state(hass, "switch.model_3_charging") == STATE_OFF
         await hass.services.async_call(
             "switch", "turn_off", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
         )
@@ -439,7 +427,7 @@ class TestDecisionsOnFreshValues:
         coordinator = setup_integration.runtime_data.coordinators[VIN]
         coordinator.vehicle.request_fresh_data()
         await coordinator.async_refresh()
-        assert _state(hass, "switch.model_3_charging") == STATE_ON
+        assert entity_state(hass, "switch.model_3_charging") == STATE_ON
         sim.world.vehicles[VIN].command("charge_stop", {})
         await _both(hass, freezer, sim, TESLA_DECISION_MAX_AGE + timedelta(minutes=1))
         await hass.services.async_call(
@@ -466,7 +454,7 @@ class TestDecisionsOnFreshValues:
         requests = await sim.requests()
         assert len(_data_for(requests)) == 2
         assert not any("/command/" in r["path"] for r in requests)
-        assert _state(hass, "switch.model_3_charging") == STATE_ON
+        assert entity_state(hass, "switch.model_3_charging") == STATE_ON
 
 
 class TestDecisionsWhileDriving:

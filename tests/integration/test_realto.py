@@ -36,6 +36,7 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
+from .common import entity_state
 
 SWITCH = "switch.id_4_charging"
 LAST = "sensor.id_4_last_command"
@@ -56,12 +57,6 @@ def entry_data(sim: SimulatorHandle) -> dict[str, Any]:
         CONF_CLIENT_SECRET: REALTO_SECRET,
         CONF_VEHICLES: [ENTITY_ID],
     }
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def _commands(sim: SimulatorHandle) -> list[dict[str, Any]]:
@@ -98,11 +93,11 @@ async def test_entities_follow_what_the_platform_supports(
         "cooldown_end",
         "data_updated",
     }
-    assert _state(hass, "sensor.id_4_battery") == "50"
-    assert float(_state(hass, "sensor.id_4_range")) == 200.0
-    assert float(_state(hass, "sensor.id_4_odometer")) == 12000.0
-    assert _state(hass, "binary_sensor.id_4_plugged_in") == STATE_ON
-    assert _state(hass, SWITCH) == STATE_OFF
+    assert entity_state(hass, "sensor.id_4_battery") == "50"
+    assert float(entity_state(hass, "sensor.id_4_range")) == 200.0
+    assert float(entity_state(hass, "sensor.id_4_odometer")) == 12000.0
+    assert entity_state(hass, "binary_sensor.id_4_plugged_in") == STATE_ON
+    assert entity_state(hass, SWITCH) == STATE_OFF
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
     assert device is not None
     assert (device.name, device.manufacturer, device.model, device.serial_number) == (
@@ -119,15 +114,15 @@ async def test_start_charging_is_followed_until_it_succeeds(
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     (command,) = await _commands(sim)
     assert command["type"] == "StartCharging"
-    assert _state(hass, SWITCH) == STATE_ON  # as requested, at once
-    assert _state(hass, LAST) == "pending"
-    assert _state(hass, "sensor.id_4_commands_allowed_again") != "unknown"
+    assert entity_state(hass, SWITCH) == STATE_ON  # as requested, at once
+    assert entity_state(hass, LAST) == "pending"
+    assert entity_state(hass, "sensor.id_4_commands_allowed_again") != "unknown"
     for _ in range(4):
         await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
-    assert _state(hass, LAST) == "succeeded"
-    assert _state(hass, SWITCH) == STATE_ON
+    assert entity_state(hass, LAST) == "succeeded"
+    assert entity_state(hass, SWITCH) == STATE_ON
     await _wait(hass, sim, freezer, timedelta(minutes=10))
-    assert _state(hass, SWITCH) == STATE_ON  # and the readings agree
+    assert entity_state(hass, SWITCH) == STATE_ON  # and the readings agree
 
 
 async def test_a_failed_command_returns_the_switch_and_says_why(
@@ -135,11 +130,11 @@ async def test_a_failed_command_returns_the_switch_and_says_why(
 ) -> None:
     await sim.call("POST", f"/sim/realto/entities/{ENTITY_ID}", {"action": "unplug"})
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
-    assert _state(hass, SWITCH) == STATE_ON
+    assert entity_state(hass, SWITCH) == STATE_ON
     for _ in range(4):
         await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
-    assert _state(hass, LAST) == "failed"
-    assert _state(hass, SWITCH) == STATE_OFF
+    assert entity_state(hass, LAST) == "failed"
+    assert entity_state(hass, SWITCH) == STATE_OFF
     attributes = hass.states.get(LAST).attributes  # type: ignore[union-attr]
     assert attributes["command"] == "start_charging"
     assert attributes["error_title"] == "VehicleNotPluggedIn"
@@ -171,7 +166,7 @@ async def test_the_platforms_cooldown_is_reported(
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert err.value.translation_key == "cooldown_active"
-    assert _state(hass, SWITCH) == STATE_OFF
+    assert entity_state(hass, SWITCH) == STATE_OFF
 
 
 async def test_schedule_charging_and_cancel(
@@ -194,7 +189,7 @@ async def test_schedule_charging_and_cancel(
         DOMAIN, "cancel_scheduled_charging", {"device_id": device.id}, blocking=True
     )
     assert [c["status"] for c in await _commands(sim)] == ["Canceled", "Canceled"]
-    assert _state(hass, LAST) == "canceled"
+    assert entity_state(hass, LAST) == "canceled"
 
 
 @pytest.mark.parametrize(
@@ -270,8 +265,8 @@ async def test_both_providers_at_once(
         "switch", "turn_on", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
     )
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
-    assert _state(hass, "switch.model_3_charging") == STATE_ON
-    assert _state(hass, SWITCH) == STATE_ON
+    assert entity_state(hass, "switch.model_3_charging") == STATE_ON
+    assert entity_state(hass, SWITCH) == STATE_ON
 
 
 async def test_a_deferred_command_waits_for_the_cooldown(
@@ -282,14 +277,14 @@ async def test_a_deferred_command_waits_for_the_cooldown(
         other_app = RealtoClient(session, REALTO_CLIENT_ID, REALTO_SECRET, base_url=f"{sim.url}/api")
         await other_app.trigger_command(ENTITY_ID, CommandType.STOP_CHARGING)
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
-    assert _state(hass, LAST) == "pending"
+    assert entity_state(hass, LAST) == "pending"
     attributes = hass.states.get(LAST).attributes  # type: ignore[union-attr]
     assert dt_util.parse_datetime(attributes["trigger_time"]) > dt_util.utcnow() + timedelta(minutes=5)
     # Not followed before its time, then followed to the end.
     for _ in range(25):
         await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
-    assert _state(hass, LAST) == "succeeded"
-    assert _state(hass, SWITCH) == STATE_ON
+    assert entity_state(hass, LAST) == "succeeded"
+    assert entity_state(hass, SWITCH) == STATE_ON
 
 
 async def test_ignore_cooldown_sends_anyway(
@@ -352,7 +347,7 @@ async def test_a_window_later_does_not_hold_back_commands_now(
     await hass.services.async_call(DOMAIN, "schedule_charging", data, blocking=True)
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert [c["type"] for c in await _commands(sim)] == ["StartCharging", "StopCharging", "StartCharging"]
-    assert _state(hass, SWITCH) == STATE_ON
+    assert entity_state(hass, SWITCH) == STATE_ON
 
 
 async def test_a_window_the_cooldown_half_refused_leaves_nothing_behind(

@@ -15,10 +15,7 @@ import voluptuous as vol
 from custom_components.ev_charge_control.const import DOMAIN
 
 from ..helpers import VIN, SimulatorHandle
-
-
-def _commands(requests: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    return [(r["path"].rsplit("/", 1)[-1], r["body"]) for r in requests if "/command/" in r["path"]]
+from .common import sent_commands
 
 
 def _device_id(hass: HomeAssistant) -> str:
@@ -35,7 +32,7 @@ async def test_set_scheduled_charging(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
     await _call(hass, "set_scheduled_charging", device_id=_device_id(hass), enable=True, time="23:30")
-    assert _commands(await sim.requests()) == [("set_scheduled_charging", {"enable": True, "time": 1410})]
+    assert sent_commands(await sim.requests()) == [("set_scheduled_charging", {"enable": True, "time": 1410})]
     car = await sim.vehicle()
     assert car["charge_state"]["scheduled_charging_mode"] == "StartAt"
     assert car["charge_state"]["scheduled_charging_start_time_minutes"] == 1410
@@ -48,7 +45,7 @@ async def test_disable_scheduled_charging_keeps_the_time(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
     await _call(hass, "set_scheduled_charging", device_id=_device_id(hass), enable=False)
-    assert _commands(await sim.requests()) == [("set_scheduled_charging", {"enable": False, "time": 600})]
+    assert sent_commands(await sim.requests()) == [("set_scheduled_charging", {"enable": False, "time": 600})]
 
 
 async def test_set_scheduled_departure_sends_all_seven_parameters(
@@ -66,7 +63,7 @@ async def test_set_scheduled_departure_sends_all_seven_parameters(
         off_peak_charging_weekdays_only=False,
         end_off_peak_time="06:00",
     )
-    assert _commands(await sim.requests()) == [
+    assert sent_commands(await sim.requests()) == [
         (
             "set_scheduled_departure",
             {
@@ -89,7 +86,7 @@ async def test_disable_scheduled_departure(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
     await _call(hass, "set_scheduled_departure", device_id=_device_id(hass), enable=False)
-    ((name, body),) = _commands(await sim.requests())
+    ((name, body),) = sent_commands(await sim.requests())
     assert name == "set_scheduled_departure"
     assert body["enable"] is False
 
@@ -129,7 +126,7 @@ async def test_bad_input_is_refused_and_nothing_sent(
         await _call(hass, service, device_id=_device_id(hass), **data)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == key
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_unknown_fields_are_refused_by_the_schema(
@@ -137,7 +134,7 @@ async def test_unknown_fields_are_refused_by_the_schema(
 ) -> None:
     with pytest.raises(vol.Invalid):
         await _call(hass, "set_scheduled_charging", device_id=_device_id(hass), enable=True, tim="07:00")
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_a_device_of_another_integration_is_refused(
@@ -151,7 +148,7 @@ async def test_a_device_of_another_integration_is_refused(
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "set_scheduled_charging", device_id=device.id, enable=True, time="07:00")
     assert err.value.translation_key == "invalid_device"
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_an_unknown_device_is_refused(hass: HomeAssistant, setup_integration: Any) -> None:
@@ -169,7 +166,7 @@ async def test_actions_survive_unload_and_refuse_unloaded_cars(
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "set_scheduled_charging", device_id=device_id, enable=True, time="07:00")
     assert err.value.translation_key == "entry_not_loaded"
-    assert _commands(await sim.requests()) == []
+    assert sent_commands(await sim.requests()) == []
 
 
 async def test_api_failures_are_translated(
