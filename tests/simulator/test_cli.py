@@ -56,6 +56,10 @@ class Process:
             return await self.process.wait()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.asynccontextmanager
 async def simulator(*args: str) -> AsyncIterator[Process]:
     process = await asyncio.create_subprocess_exec(
@@ -66,6 +70,9 @@ async def simulator(*args: str) -> AsyncIterator[Process]:
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        # A shell that starts pytest in the background makes it ignore SIGINT, and a
+        # child inherits that; the Ctrl-C test needs the default back.
+        preexec_fn=_default_sigint,
     )
     try:
         yield Process(process)
