@@ -7,18 +7,12 @@ client trusts it only through ``create_ssl_context(ca_file)``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-import ipaddress
 from pathlib import Path
 import ssl
 from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 import pytest
 
 from custom_components.ev_charge_control.api import (
@@ -32,6 +26,7 @@ from custom_components.ev_charge_control.api.tesla import CommandResult, TeslaCl
 from simulator import World, create_app
 
 from ..helpers import VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
+from ..tls import write_certificate
 from .support import FAST_POLLS, mark, raises_exactly, sent_since, static_token
 
 
@@ -42,59 +37,6 @@ def scenario() -> dict[str, Any]:
         vehicle_spec(),
         vehicle_spec(vin=VIN2, id=100002, plugged_in=False, command_signing="required"),
     )
-
-
-def write_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed CA certificate for localhost and 127.0.0.1, like the proxy's README makes."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    public = key.public_key()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=True,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file = directory / "tls-cert.pem"
-    key_file = directory / "tls-key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
 
 
 @pytest.fixture

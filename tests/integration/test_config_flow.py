@@ -52,8 +52,8 @@ from custom_components.ev_charge_control.const import (
 )
 from simulator import World, create_app
 
-from ..api.test_tesla_proxy import write_certificate
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
+from ..tls import write_certificate
 
 CLIENT_ID = "client-id"
 CLIENT_SECRET = "client-secret"

@@ -18,7 +18,7 @@ import yaml
 
 from simulator.__main__ import parse_args, serve
 
-from .tls import self_signed
+from ..tls import write_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,7 +147,7 @@ async def test_scenario_file_and_speed(tmp_path: Path, session: aiohttp.ClientSe
 
 
 async def test_proxy_port_over_tls(tmp_path: Path, session: aiohttp.ClientSession) -> None:
-    cert, key = self_signed(tmp_path)
+    cert, key = write_certificate(tmp_path)
     port, proxy_port = free_port(), free_port()
     args = (
         "--port",
@@ -197,7 +197,7 @@ def test_parse_args_defaults() -> None:
 
 async def test_serve_in_process(tmp_path: Path, session: aiohttp.ClientSession) -> None:
     """``serve`` itself: both sites come up, and cancelling it closes them."""
-    cert, key = self_signed(tmp_path)
+    cert, key = write_certificate(tmp_path)
     port, proxy_port = free_port(), free_port()
     args = parse_args(
         ["--port", str(port), "--proxy-port", str(proxy_port), "--tls-cert", str(cert), "--tls-key", str(key)]

@@ -15,8 +15,8 @@ from simulator import World, create_app
 from simulator.faults import VEHICLE_UNAVAILABLE
 
 from ..helpers import VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
+from ..tls import write_certificate
 from .conftest import Fleet
-from .tls import self_signed
 
 OK = {"response": {"result": True, "reason": ""}}
 
@@ -42,7 +42,7 @@ def scenario() -> dict[str, Any]:
 async def proxy(
     socket_enabled: None, world: World, tmp_path: Path, session: aiohttp.ClientSession
 ) -> AsyncIterator[Fleet]:
-    cert, key = self_signed(tmp_path)
+    cert, key = write_certificate(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     server = TestServer(create_app(world, "proxy"), host="127.0.0.1")
