@@ -54,10 +54,10 @@ from simulator import World, create_app
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
 from ..tls import write_certificate
+from .common import AUTH_DOMAIN, add_oauth_entry
 
 CLIENT_ID = "client-id"
 CLIENT_SECRET = "client-secret"
-AUTH_DOMAIN = "cred"
 # current_request_with_host sets the frontend base that Home Assistant redirects to.
 REDIRECT_URI = "https://example.com/auth/external/callback"
 
@@ -238,26 +238,6 @@ def token_entry(hass: HomeAssistant, api_url: str, token: str = ACCESS_TOKEN) ->
             CONF_PROVIDER: PROVIDER_TESLA,
             CONF_API_URL: api_url,
             CONF_ACCESS_TOKEN: token,
-            CONF_VEHICLES: [VIN],
-            CONF_KNOWN_VEHICLES: [VIN],
-        },
-    )
-    entry.add_to_hass(hass)
-    return entry
-
-
-async def oauth_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
-    """An entry as a Tesla sign-in leaves it: the token, its region's API, no proxy."""
-    issued = await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}/tokens", {})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="owner@example.com",
-        unique_id=ACCOUNT_ID,
-        data={
-            CONF_PROVIDER: PROVIDER_TESLA,
-            "auth_implementation": AUTH_DOMAIN,
-            "token": {**issued, "expires_at": time.time() + issued["expires_in"]},
-            CONF_API_URL: sim.url,
             CONF_VEHICLES: [VIN],
             CONF_KNOWN_VEHICLES: [VIN],
         },
@@ -887,7 +867,7 @@ async def test_reauth_token_of_another_account(hass: HomeAssistant, sim: Simulat
 async def test_reauth_oauth(
     hass: HomeAssistant, oauth_server: SimulatorHandle, hass_client_no_auth: ClientFactory
 ) -> None:
-    entry = await oauth_entry(hass, oauth_server)
+    entry = await add_oauth_entry(hass, oauth_server)
     old_token = entry.data["token"]
     result = await entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
@@ -932,7 +912,7 @@ async def test_reauth_oauth_aborts(
     reason: str,
 ) -> None:
     """Reauth has no form to show an error on: whatever goes wrong after sign-in aborts."""
-    entry = await oauth_entry(hass, oauth_server)
+    entry = await add_oauth_entry(hass, oauth_server)
     old_data = dict(entry.data)
     if fault:
         await oauth_server.fault(**fault)
@@ -985,7 +965,7 @@ async def test_reconfigure_oauth_entry_proxy(
 ) -> None:
     """Route an OAuth entry through a local proxy, then back to the API directly."""
     proxy_url, ca_file = tls_proxy
-    entry = await oauth_entry(hass, sim)
+    entry = await add_oauth_entry(hass, sim)
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"

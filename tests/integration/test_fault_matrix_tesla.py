@@ -74,7 +74,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-import time
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -108,6 +107,7 @@ from custom_components.ev_charge_control.helpers import ISSUE_SIGNING_REQUIRED
 from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
+from .common import AUTH_DOMAIN, add_oauth_entry
 from .fault_matrix import (
     Cell,
     Driver,
@@ -273,7 +273,6 @@ OTHER_FAULTS = (
     "connection_refused",
 )
 CELLS = read_table(__doc__, COLUMNS, [*HTTP_FAULTS, *OTHER_FAULTS], COMMANDS)
-AUTH_DOMAIN = "cred"
 
 
 @pytest.fixture
@@ -569,27 +568,12 @@ def _token_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
 
 
 async def _oauth_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
-    """An entry as signing in with Tesla leaves it."""
+    """An entry as signing in with Tesla leaves it, with its application credentials."""
     assert await async_setup_component(hass, "application_credentials", {})
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential("client-id", "client-secret"), AUTH_DOMAIN
     )
-    issued = await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}/tokens", {})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="owner@example.com",
-        unique_id=ACCOUNT_ID,
-        data={
-            CONF_PROVIDER: PROVIDER_TESLA,
-            "auth_implementation": AUTH_DOMAIN,
-            "token": {**issued, "expires_at": time.time() + issued["expires_in"]},
-            CONF_API_URL: sim.url,
-            CONF_VEHICLES: [VIN],
-            CONF_KNOWN_VEHICLES: [VIN],
-        },
-    )
-    entry.add_to_hass(hass)
-    return entry
+    return await add_oauth_entry(hass, sim)
 
 
 def _assert_clean_log(caplog: pytest.LogCaptureFixture) -> None:

@@ -16,13 +16,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_charge_control.const import (
     CONF_API_URL,
     CONF_PROVIDER,
-    CONF_VEHICLES,
     DOMAIN,
     ENV_TESLA_AUTH_URL,
     PROVIDER_TESLA,
 )
 
-from ..helpers import ACCOUNT_ID, VIN, SimulatorHandle
+from ..helpers import ACCOUNT_ID, SimulatorHandle
+from .common import AUTH_DOMAIN, add_oauth_entry
 
 
 def _token_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -89,22 +89,9 @@ class TestOAuth:
         monkeypatch.setenv(ENV_TESLA_AUTH_URL, sim.url)
         assert await async_setup_component(hass, "application_credentials", {})
         await async_import_client_credential(
-            hass, DOMAIN, ClientCredential("client-id", "client-secret"), "cred"
+            hass, DOMAIN, ClientCredential("client-id", "client-secret"), AUTH_DOMAIN
         )
-        token = await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}/tokens", {})
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=ACCOUNT_ID,
-            data={
-                CONF_PROVIDER: PROVIDER_TESLA,
-                "auth_implementation": "cred",
-                "token": {**token, "expires_at": time.time() + token["expires_in"]},
-                CONF_API_URL: sim.url,
-                CONF_VEHICLES: [VIN],
-            },
-        )
-        entry.add_to_hass(hass)
-        return entry
+        return await add_oauth_entry(hass, sim)
 
     async def test_an_expiring_token_is_refreshed_and_the_rotation_saved(
         self, hass: HomeAssistant, oauth_entry: MockConfigEntry, sim: SimulatorHandle
