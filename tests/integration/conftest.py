@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -20,6 +21,7 @@ from custom_components.ev_charge_control.const import (
 from simulator import FakeClock
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, SimulatorHandle
+from .fault_matrix import Outage
 
 
 @pytest.fixture
@@ -58,3 +60,11 @@ async def setup_integration(hass: HomeAssistant, config_entry: MockConfigEntry) 
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+async def outage(sim: SimulatorHandle) -> AsyncIterator[Outage]:
+    """The simulator's server stopped on demand (connection refused), restarted later."""
+    stopped = Outage(sim)
+    yield stopped
+    await stopped.close()

@@ -23,9 +23,10 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -173,12 +174,6 @@ def setup_error(entry: ConfigEntry) -> HomeAssistantError:
     )
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    current = hass.states.get(entity_id)
-    assert current is not None, entity_id
-    return current.state
-
-
 def entity_states(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, str]:
     """Every entity of the entry that is in the state machine."""
     entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
@@ -318,3 +313,58 @@ class Outage:
     async def close(self) -> None:
         for server in self.started:
             await server.close()
+
+
+# ------------------------------------------------------------ a cell's world
+class MatrixWorld:
+    """What both providers' cells share: the entry, its coordinator, and reauth.
+
+    Subclasses say which API's requests are theirs, which car they watch, and how the
+    user answers a reauthentication.
+    """
+
+    api: str
+    vehicle_id: str
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        sim: SimulatorHandle,
+        outage: Outage,
+        cell: Cell,
+        entry: ConfigEntry,
+        driver: Driver,
+    ) -> None:
+        self.hass = hass
+        self.sim = sim
+        self.outage = outage
+        self.cell = cell
+        self.expect = cell.expect
+        self.entry = entry
+        self.driver = driver
+
+    async def set_up(self) -> None:
+        await self.driver.run(self.hass.config_entries.async_setup(self.entry.entry_id))
+        await self.driver.settle()
+
+    @property
+    def coordinator(self) -> Any:
+        return self.entry.runtime_data.coordinators[self.vehicle_id]
+
+    def requests_since(self, seq: int) -> list[dict[str, Any]]:
+        return [r for r in self.sim.world.recorder.since(seq) if r["api"] == self.api]
+
+    def assert_reauth(self) -> None:
+        assert bool(reauth_flows(self.hass, self.entry)) is self.expect.reauth
+
+    async def submit_reauth(self, flow_id: str) -> ConfigFlowResult:
+        raise NotImplementedError
+
+    async def complete_reauth(self) -> None:
+        """The user follows Home Assistant's request to sign in again."""
+        [flow] = reauth_flows(self.hass, self.entry)
+        result = await self.driver.run(self.submit_reauth(flow["flow_id"]))
+        assert result["type"] is FlowResultType.ABORT, result
+        assert result["reason"] == "reauth_successful"
+        await self.driver.settle()
+        assert self.entry.state is ConfigEntryState.LOADED

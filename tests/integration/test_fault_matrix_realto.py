@@ -76,9 +76,8 @@ asked for took effect, once each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, override
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
@@ -102,7 +101,6 @@ from custom_components.ev_charge_control.const import (
     DOMAIN,
     PROVIDER_REALTO,
 )
-from custom_components.ev_charge_control.coordinator import VehicleCoordinator
 from custom_components.ev_charge_control.realto import FOLLOW_INTERVAL, READING_INTERVAL
 
 from ..helpers import (
@@ -113,17 +111,17 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
+from .common import entity_state
 from .fault_matrix import (
     Cell,
     Driver,
+    MatrixWorld,
     Outage,
     assert_available,
     assert_form_error,
     assert_translated,
     read_table,
-    reauth_flows,
     setup_error,
-    state,
     tracebacks,
 )
 
@@ -194,15 +192,11 @@ def scenario(cell: Cell) -> dict[str, Any]:
     return realto_spec(realto_entity_spec(charging=cell.op == "charging_off"))
 
 
-@pytest.fixture
-async def outage(sim: SimulatorHandle) -> AsyncIterator[Outage]:
-    stopped = Outage(sim)
-    yield stopped
-    await stopped.close()
-
-
-class Realto:
+class Realto(MatrixWorld):
     """One cell's world: the entry, the fault, the user's actions and the checks."""
+
+    api = "realto"
+    vehicle_id = ENTITY_ID
 
     def __init__(
         self,
@@ -212,17 +206,7 @@ class Realto:
         outage: Outage,
         cell: Cell,
     ) -> None:
-        self.hass = hass
-        self.sim = sim
-        self.outage = outage
-        self.cell = cell
-        self.expect = cell.expect
-        self.driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)
-        self.others: set[str] = set()
-        """Commands another app sent."""
-        self.created: set[str] = set()
-        """Commands the user's last action created."""
-        self.entry = MockConfigEntry(
+        entry = MockConfigEntry(
             domain=DOMAIN,
             title=f"re.alto ({REALTO_CLIENT_ID})",
             unique_id=REALTO_CLIENT_ID,
@@ -235,7 +219,13 @@ class Realto:
                 CONF_KNOWN_VEHICLES: [ENTITY_ID],
             },
         )
-        self.entry.add_to_hass(hass)
+        entry.add_to_hass(hass)
+        driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)
+        super().__init__(hass, sim, outage, cell, entry, driver)
+        self.others: set[str] = set()
+        """Commands another app sent."""
+        self.created: set[str] = set()
+        """Commands the user's last action created."""
 
     # ----------------------------------------------------------------- faults
     async def inject(self) -> None:
@@ -277,17 +267,6 @@ class Realto:
             await self.outage.end()
 
     # ---------------------------------------------------------------- helpers
-    async def set_up(self) -> None:
-        await self.driver.run(self.hass.config_entries.async_setup(self.entry.entry_id))
-        await self.driver.settle()
-
-    @property
-    def coordinator(self) -> VehicleCoordinator:
-        return self.entry.runtime_data.coordinators[ENTITY_ID]
-
-    def assert_reauth(self) -> None:
-        assert bool(reauth_flows(self.hass, self.entry)) is self.expect.reauth
-
     def ours(self) -> list[Any]:
         """The commands this integration created, oldest first."""
         self.sim.world.sync()
@@ -297,20 +276,10 @@ class Realto:
             (c for c in realto.commands.values() if c.command_id not in self.others), key=lambda c: c.seq
         )
 
-    def requests_since(self, seq: int) -> list[dict[str, Any]]:
-        return [r for r in self.sim.world.recorder.since(seq) if r["api"] == "realto"]
-
+    @override
     async def submit_reauth(self, flow_id: str) -> ConfigFlowResult:
         credentials = {CONF_CLIENT_ID: REALTO_CLIENT_ID, CONF_CLIENT_SECRET: REALTO_SECRET}
         return await self.hass.config_entries.flow.async_configure(flow_id, credentials)
-
-    async def complete_reauth(self) -> None:
-        [flow] = reauth_flows(self.hass, self.entry)
-        result = await self.driver.run(self.submit_reauth(flow["flow_id"]))
-        assert result["type"] is FlowResultType.ABORT, result
-        assert result["reason"] == "reauth_successful"
-        await self.driver.settle()
-        assert self.entry.state is ConfigEntryState.LOADED
 
     async def recover(self) -> None:
         """The fault clears; then the next poll works."""
@@ -320,7 +289,7 @@ class Realto:
         await self.driver.wait(RECOVERY)
         assert self.coordinator.last_update_success
         assert_available(self.hass, self.entry)
-        assert state(self.hass, "sensor.id_4_battery").isdigit()
+        assert entity_state(self.hass, "sensor.id_4_battery").isdigit()
 
     async def follow(self) -> None:
         """Long enough for a command that runs now to end, and be seen to."""
@@ -330,7 +299,7 @@ class Realto:
     # ------------------------------------------------------------- operations
     async def poll(self) -> None:
         await self.set_up()
-        updated = state(self.hass, "sensor.id_4_data_updated")
+        updated = entity_state(self.hass, "sensor.id_4_data_updated")
         await self.inject()
         await self.driver.wait(READING_INTERVAL)
         expect, coordinator = self.expect, self.coordinator
@@ -344,8 +313,8 @@ class Realto:
         else:
             assert coordinator.last_update_success
             assert_available(self.hass, self.entry)
-            assert state(self.hass, "sensor.id_4_battery") == "50"
-            fresh = state(self.hass, "sensor.id_4_data_updated") != updated
+            assert entity_state(self.hass, "sensor.id_4_battery") == "50"
+            fresh = entity_state(self.hass, "sensor.id_4_data_updated") != updated
             assert fresh is (expect.outcome == "ok"), expect
             if self.cell.fault == "rate_limit":
                 assert coordinator.update_interval == timedelta(seconds=30)  # Retry-After
@@ -438,7 +407,7 @@ class Realto:
             assert [c.status for c in self.ours()] == ["Pending", "Pending"]
         switch = {"charging_on": ("off", "on"), "charging_off": ("on", "off")}.get(op)
         if switch:
-            assert state(self.hass, SWITCH) == switch[0]
+            assert entity_state(self.hass, SWITCH) == switch[0]
         await self.inject()
         err, sent, took = await self.action()
         expect = self.expect
@@ -448,13 +417,13 @@ class Realto:
         if expect.error:
             assert_translated(err, expect.outcome)
             if switch:
-                assert state(self.hass, SWITCH) == switch[0]  # the real state
+                assert entity_state(self.hass, SWITCH) == switch[0]  # the real state
         else:
             assert err is None, repr(err)
             if switch:
-                assert state(self.hass, SWITCH) == switch[1]  # as asked, until it ends
+                assert entity_state(self.hass, SWITCH) == switch[1]  # as asked, until it ends
             last = {"cancel_scheduled_charging": "canceled"}.get(op, "pending")
-            assert state(self.hass, LAST) == last
+            assert entity_state(self.hass, LAST) == last
         if expect.outcome == "deferred":
             attributes = self.hass.states.get(LAST).attributes  # type: ignore[union-attr]
             moved = dt_util.parse_datetime(attributes["trigger_time"])
@@ -466,11 +435,11 @@ class Realto:
                 # interval on, sees how its start went.
                 await self.driver.wait(READING_INTERVAL)
             await self.follow()
-            assert state(self.hass, LAST) == "failed"
+            assert entity_state(self.hass, LAST) == "failed"
             attributes = self.hass.states.get(LAST).attributes  # type: ignore[union-attr]
             assert attributes["error_title"]
             if switch:
-                assert state(self.hass, SWITCH) == switch[0]  # what the car reports
+                assert entity_state(self.hass, SWITCH) == switch[0]  # what the car reports
         await self.recover()
         if expect.error or expect.outcome == "failed":
             # Sent again by the user, once: now it takes effect.
@@ -491,8 +460,8 @@ class Realto:
             assert len(live) == 1, self.ours()
             assert live[0].status == "Succeeded"
             assert switch is not None
-            assert state(self.hass, SWITCH) == switch[1]
-            assert state(self.hass, LAST) == "succeeded"
+            assert entity_state(self.hass, SWITCH) == switch[1]
+            assert entity_state(self.hass, LAST) == "succeeded"
 
     async def run(self) -> None:
         op = self.cell.op

@@ -71,10 +71,10 @@ again, once, so that in the end the car carried it out exactly once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, override
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
@@ -102,23 +102,21 @@ from custom_components.ev_charge_control.const import (
     PROVIDER_TESLA,
     TESLA_STATE_INTERVAL,
 )
-from custom_components.ev_charge_control.coordinator import VehicleCoordinator
 from custom_components.ev_charge_control.helpers import ISSUE_SIGNING_REQUIRED
 from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
-from .common import AUTH_DOMAIN, add_oauth_entry
+from .common import AUTH_DOMAIN, add_oauth_entry, entity_state
 from .fault_matrix import (
     Cell,
     Driver,
+    MatrixWorld,
     Outage,
     assert_available,
     assert_form_error,
     assert_translated,
     read_table,
-    reauth_flows,
     setup_error,
-    state,
     tracebacks,
     until,
 )
@@ -291,15 +289,11 @@ def instant_wake_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("custom_components.ev_charge_control.tesla.TESLA_WAKE_TIMEOUT", 0.0)
 
 
-@pytest.fixture
-async def outage(sim: SimulatorHandle) -> AsyncIterator[Outage]:
-    stopped = Outage(sim)
-    yield stopped
-    await stopped.close()
-
-
-class Tesla:
+class Tesla(MatrixWorld):
     """One cell's world: the entry, the fault, the user's actions and the checks."""
+
+    api = "tesla"
+    vehicle_id = VIN
 
     def __init__(
         self,
@@ -311,14 +305,9 @@ class Tesla:
         entry: MockConfigEntry,
         sign_in: Callable[[str], Awaitable[ConfigFlowResult]] | None = None,
     ) -> None:
-        self.hass = hass
-        self.sim = sim
-        self.outage = outage
-        self.cell = cell
-        self.expect = cell.expect
-        self.entry = entry
+        driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=False)
+        super().__init__(hass, sim, outage, cell, entry, driver)
         self._sign_in = sign_in
-        self.driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=False)
 
     # ----------------------------------------------------------------- faults
     async def inject(self) -> None:
@@ -351,51 +340,29 @@ class Tesla:
             await self.outage.end()
 
     # ---------------------------------------------------------------- helpers
-    async def set_up(self) -> None:
-        await self.driver.run(self.hass.config_entries.async_setup(self.entry.entry_id))
-        await self.driver.settle()
-
-    def requests_since(self, seq: int) -> list[dict[str, Any]]:
-        return [r for r in self.sim.world.recorder.since(seq) if r["api"] == "tesla"]
-
-    @property
-    def coordinator(self) -> VehicleCoordinator:
-        return self.entry.runtime_data.coordinators[VIN]
-
     def assert_available(self) -> None:
         assert_available(self.hass, self.entry)
 
     def assert_unavailable(self) -> None:
         assert_available(self.hass, self.entry, available=False)
 
-    def assert_reauth(self) -> None:
-        assert bool(reauth_flows(self.hass, self.entry)) is self.expect.reauth
-
+    @override
     async def submit_reauth(self, flow_id: str) -> ConfigFlowResult:
         if self._sign_in is not None:
             return await self._sign_in(flow_id)
         return await self.hass.config_entries.flow.async_configure(flow_id, {CONF_ACCESS_TOKEN: ACCESS_TOKEN})
-
-    async def complete_reauth(self) -> None:
-        """The user follows Home Assistant's request to sign in again."""
-        [flow] = reauth_flows(self.hass, self.entry)
-        result = await self.driver.run(self.submit_reauth(flow["flow_id"]))
-        assert result["type"] is FlowResultType.ABORT, result
-        assert result["reason"] == "reauth_successful"
-        await self.driver.settle()
-        assert self.entry.state is ConfigEntryState.LOADED
 
     async def poll_again(self) -> None:
         """The next scheduled poll works: entities available, values known."""
         await self.driver.wait(self.coordinator.update_interval or TESLA_STATE_INTERVAL)
         assert self.coordinator.last_update_success
         self.assert_available()
-        assert state(self.hass, "sensor.model_3_battery") == "77"
+        assert entity_state(self.hass, "sensor.model_3_battery") == "77"
 
     # ------------------------------------------------------------- operations
     async def poll(self) -> None:
         await self.set_up()
-        updated = state(self.hass, "sensor.model_3_data_updated")
+        updated = entity_state(self.hass, "sensor.model_3_data_updated")
         await self.inject()
         await self.driver.wait(TESLA_STATE_INTERVAL)
         expect, coordinator = self.expect, self.coordinator
@@ -409,10 +376,10 @@ class Tesla:
         else:
             assert coordinator.last_update_success
             self.assert_available()
-            assert state(self.hass, "sensor.model_3_battery") == "77"
-            awake = state(self.hass, "binary_sensor.model_3_awake")
+            assert entity_state(self.hass, "sensor.model_3_battery") == "77"
+            awake = entity_state(self.hass, "binary_sensor.model_3_awake")
             if expect.outcome == "kept":
-                assert state(self.hass, "sensor.model_3_data_updated") == updated
+                assert entity_state(self.hass, "sensor.model_3_data_updated") == updated
                 if self.cell.fault == "rate_limit":
                     assert coordinator.update_interval == timedelta(seconds=30)  # Retry-After
                 else:
@@ -424,7 +391,7 @@ class Tesla:
         if expect.reauth:
             await self.complete_reauth()
         await self.poll_again()
-        assert state(self.hass, "binary_sensor.model_3_awake") == "on"
+        assert entity_state(self.hass, "binary_sensor.model_3_awake") == "on"
         assert self.coordinator.update_interval == TESLA_STATE_INTERVAL
 
     async def setup(self) -> None:
@@ -478,7 +445,7 @@ class Tesla:
         command = COMMANDS[self.cell.op]
         await self.set_up()
         if command.entity is not None:
-            assert state(self.hass, command.entity) == command.before
+            assert entity_state(self.hass, command.entity) == command.before
         assert not self.carried_out(command)
         await self.inject()
         seq = self.sim.world.recorder.last_seq
@@ -498,11 +465,11 @@ class Tesla:
         if expect.error:
             assert_translated(err, expect.outcome)
             if command.entity is not None:
-                assert state(self.hass, command.entity) == command.before  # the real state
+                assert entity_state(self.hass, command.entity) == command.before  # the real state
         else:
             assert err is None, repr(err)
             if command.entity is not None:
-                assert state(self.hass, command.entity) == command.after
+                assert entity_state(self.hass, command.entity) == command.after
         await self.clear()
         if expect.reauth:
             await self.complete_reauth()
@@ -515,7 +482,7 @@ class Tesla:
             assert [r["status"] for r in again] == [200]
         assert self.carried_out(command)
         if command.entity is not None:
-            assert state(self.hass, command.entity) == command.after
+            assert entity_state(self.hass, command.entity) == command.after
         if self.cell.fault == "signing_required":
             # The repair goes once commands work again.
             assert ir.async_get(self.hass).async_get_issue(DOMAIN, ISSUE_SIGNING_REQUIRED) is None
@@ -526,7 +493,7 @@ class Tesla:
         if command.window:
             assert command.entity is not None
             entity, value = command.entity, command.after
-            await until(lambda: state(self.hass, entity) == value, "the number's pending value")
+            await until(lambda: entity_state(self.hass, entity) == value, "the number's pending value")
             self.driver.move(timedelta(seconds=COALESCE_DELAY + 0.1))
         return await self.driver.attempt(task)
 
