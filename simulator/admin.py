@@ -14,7 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
+from . import admin_signing
 from .tesla.api import REGIONS, base_url_for
+from .tesla.schedules import firmware_version
 from .tesla.vehicle import SimVehicle
 from .world import ACTIONS, World, apply_action
 
@@ -57,6 +59,10 @@ def _change_vehicle(vehicle: SimVehicle, body: dict[str, Any]) -> None:
     settings = copy.copy(vehicle.settings)
     signing = body.pop("command_signing", vehicle.command_signing)
     name = body.pop("display_name", vehicle.display_name)
+    firmware = body.pop("firmware", vehicle.firmware)
+    if not isinstance(firmware, str):
+        raise TypeError("firmware must be a string like '2024.26.3 4c5ad9d1b3a0'")
+    firmware_version(firmware)
     new_settings = body.pop("settings", {})
     if not isinstance(new_settings, dict):
         raise TypeError("settings must be an object")
@@ -71,6 +77,7 @@ def _change_vehicle(vehicle: SimVehicle, body: dict[str, Any]) -> None:
     elif body:
         raise ValueError(f"unknown fields {sorted(body)}; actions: {', '.join(ACTIONS)}")
     vehicle.settings, vehicle.command_signing, vehicle.display_name = settings, signing, name
+    vehicle.firmware = firmware
 
 
 def vehicle_detail(world: World, vin: str) -> dict[str, Any]:
@@ -82,6 +89,7 @@ def vehicle_detail(world: World, vin: str) -> dict[str, Any]:
         "waking": vehicle.waking_until is not None,
         "driving": vehicle.drive is not None,
         "command_signing": vehicle.command_signing,
+        "firmware": vehicle.firmware,
         "battery_level_exact": vehicle.battery_level,
         "last_activity": vehicle.last_activity,
         "settings": vars(vehicle.settings),
@@ -191,6 +199,10 @@ def add_routes(app: web.Application, world: World) -> None:
             kwargs["scopes"] = tuple(scopes)
         if "expires_in" in body:
             kwargs["lifetime"] = _number(body, "expires_in", 0)
+        if "client_id" in body:
+            if not isinstance(body["client_id"], str) or not body["client_id"]:
+                return _json_error(400, "client_id must be a non-empty string")
+            kwargs["client_id"] = body["client_id"]
         # The audience is the account's regional base URL, as the token endpoint's is.
         audience = base_url_for(request, account.region)
         return web.json_response(world.tokens.issue(account, world.now(), audience=audience, **kwargs))
@@ -219,3 +231,4 @@ def add_routes(app: web.Application, world: World) -> None:
         return web.json_response({"revoked": world.tokens.revoke_refresh(body.get("token"))})
 
     app.router.add_routes(routes)
+    admin_signing.add_routes(app, world)

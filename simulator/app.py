@@ -10,7 +10,7 @@ import re
 from aiohttp import web
 
 from . import admin
-from .faults import DISTURBANCES, disturb
+from .faults import DISTURBANCES, disturb, hang
 from .tesla import api as tesla_api
 from .world import World
 
@@ -64,9 +64,12 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
         if fault is not None and fault.kind not in DISTURBANCES:
             response = fault.response(tesla_api.base_url_for(request, "eu"))
         else:
-            if fault is not None:
+            if fault is not None and fault.kind != "drop_reply":
                 await disturb(fault, request)
             response = await handler(request)
+            if fault is not None and fault.kind == "drop_reply":
+                # The request was carried out (a command ran), but its answer never comes.
+                await hang(request, fault.seconds)
     except web.HTTPException as exc:
         _record(world, request, api, category, path_vin, body, exc.status)
         raise
@@ -98,6 +101,7 @@ def _record(
         status=status,
         category=category,
         vin=vin,
+        extra=request.get("log_extra"),
     )
 
 

@@ -3,7 +3,7 @@
 A fault matches requests by API (``tesla`` or ``realto``), path regex, method, billing
 category and VIN, fires ``count`` times (or until cleared), and either answers in its
 own way (a status and body) or disturbs the normal answer (a delay, a hang, a dropped
-connection).  The presets produce the bodies the real APIs send (reference section 3).
+connection, or a reply lost after the request was carried out).  The presets produce the bodies the real APIs send (reference section 3).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ PRESETS: dict[str, tuple[int, Any, str]] = {
         "application/json",
     ),
 }
-DISTURBANCES = ("delay", "hang", "disconnect")
+DISTURBANCES = ("delay", "hang", "disconnect", "drop_reply")
 KINDS = (*PRESETS, *DISTURBANCES, "status")
 # Field -> the JSON types it takes; ``body`` takes anything. None means "not set" for the
 # optional fields (those whose default is None).
@@ -192,22 +192,27 @@ def _check_value(key: str, value: Any) -> None:
             raise ValueError(f"fault field path is not a regular expression: {err}") from None
 
 
+async def hang(request: web.Request, seconds: float) -> None:
+    """Never answer: the client's own timeout has to end the request.  Stop waiting once
+    the client has gone, so a test server can shut down promptly."""
+    waited, limit = 0.0, seconds or 3600.0
+    while waited < limit:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            break
+        await asyncio.sleep(0.05)
+        waited += 0.05
+    raise asyncio.CancelledError
+
+
 async def disturb(fault: Fault, request: web.Request) -> web.Response | None:
-    """Apply a disturbance. Returns a response only when the request must end here."""
+    """Apply a disturbance before the handler (``drop_reply`` acts after it: see
+    ``app.py``). Returns a response only when the request must end here."""
     if fault.kind == "delay":
         await asyncio.sleep(fault.seconds)
         return None
     if fault.kind == "hang":
-        # Never answer: the client's own timeout has to end the request.  Stop waiting
-        # once the client has gone, so a test server can shut down promptly.
-        waited, limit = 0.0, fault.seconds or 3600.0
-        while waited < limit:
-            transport = request.transport
-            if transport is None or transport.is_closing():
-                break
-            await asyncio.sleep(0.05)
-            waited += 0.05
-        raise asyncio.CancelledError
+        await hang(request, fault.seconds)
     # disconnect: drop the connection without an HTTP answer.
     if request.transport is not None:
         request.transport.abort()

@@ -31,9 +31,13 @@ class RequestRecord:
     category: str
     vin: str | None
     billed: bool
+    extra: dict[str, Any] | None = None
+    """More fields for some requests (a signed command's kind and command); merged in."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.update(out.pop("extra") or {})
+        return out
 
 
 class Recorder:
@@ -58,10 +62,13 @@ class Recorder:
         status: int,
         category: str,
         vin: str | None,
+        extra: dict[str, Any] | None = None,
     ) -> RequestRecord:
         self._seq += 1
         billed = api == "tesla" and category in PRICES_USD and 0 < status < 500
-        entry = RequestRecord(self._seq, t, api, method, path, query, body, status, category, vin, billed)
+        entry = RequestRecord(
+            self._seq, t, api, method, path, query, body, status, category, vin, billed, extra
+        )
         self.records.append(entry)
         if billed:
             self.billed[category] += 1

@@ -17,6 +17,9 @@ import yaml
 
 from .clock import Clock
 from .tesla.accounts import ALL_SCOPES, Account
+from .tesla.partner import App
+from .tesla.schedules import firmware_version
+from .tesla.signed.settings import apply_knobs, check_knobs
 from .tesla.vehicle import SimVehicle, VehicleSettings
 from .world import World
 
@@ -96,6 +99,9 @@ def _build_vehicle(spec: dict[str, Any], defaults: dict[str, Any], now: float, i
     for key, attr in simple.items():
         if key in spec:
             setattr(vehicle, attr, type(getattr(vehicle, attr))(spec[key]))
+    if "firmware" in spec:
+        firmware_version(str(spec["firmware"]))  # fails the scenario on a malformed version
+        vehicle.firmware = str(spec["firmware"])
     if "scheduled_charging" in spec:
         sched = spec["scheduled_charging"]
         vehicle.schedule_mode = "StartAt" if sched.get("enable", True) else "Off"
@@ -132,6 +138,13 @@ def build_world(spec: dict[str, Any], clock: Clock) -> World:
     defaults = spec.get("defaults", {})
     tz = ZoneInfo(spec.get("timezone", defaults.get("timezone", "UTC")))
     index = 0
+    for app in spec.get("tesla", {}).get("apps", []):
+        origins = app.get("allowed_origins", [])
+        if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+            raise TypeError("tesla.apps: allowed_origins must be a list of URLs")
+        world.partners.apps[str(app["client_id"])] = App(
+            str(app["client_id"]), str(app["client_secret"]), origins
+        )
     for account_spec in spec.get("tesla", {}).get("accounts", []):
         account = Account(
             account_id=str(account_spec.get("id") or uuid.uuid4()),
@@ -148,10 +161,14 @@ def build_world(spec: dict[str, Any], clock: Clock) -> World:
                 lifetime=float(token.get("expires_in", 8 * 3600)),
                 access_token=token.get("access_token"),
                 refresh_token=token.get("refresh_token"),
+                client_id=token.get("client_id"),
             )
         for vehicle_spec in account_spec.get("vehicles", []):
             index += 1
-            world.add_vehicle(account, _build_vehicle(vehicle_spec, defaults, now, index))
+            knobs = check_knobs(vehicle_spec)  # checked before the car joins the world
+            vehicle = _build_vehicle(vehicle_spec, defaults, now, index)
+            world.add_vehicle(account, vehicle)
+            apply_knobs(world.signing[vehicle.vin], knobs)
     for event in spec.get("timeline", []):
         params = {k: v for k, v in event.items() if k not in ("at", "vin", "action")}
         world.schedule(_event_time(event["at"], now, tz), event["vin"], event["action"], params)

@@ -15,6 +15,8 @@ from .clock import Clock
 from .faults import FaultSet
 from .recorder import Recorder
 from .tesla.accounts import Account, TokenStore
+from .tesla.partner import PartnerRegistry
+from .tesla.signed.car import CarSigning
 from .tesla.vehicle import SimVehicle
 
 
@@ -58,6 +60,9 @@ class World:
         self.accounts: dict[str, Account] = {}
         self.vehicles: dict[str, SimVehicle] = {}
         self.tokens = TokenStore()
+        self.partners = PartnerRegistry()
+        self.signing: dict[str, CarSigning] = {}
+        """Each car's side of the Vehicle Command Protocol, by VIN."""
         self.recorder = Recorder()
         self.faults = FaultSet()
         self.timeline: list[TimelineEvent] = []
@@ -70,6 +75,7 @@ class World:
 
     def add_vehicle(self, account: Account, vehicle: SimVehicle) -> None:
         self.vehicles[vehicle.vin] = vehicle
+        self.signing[vehicle.vin] = CarSigning(vehicle.vin, self.clock.now())
         account.vins.append(vehicle.vin)
 
     def schedule(self, at: float, vin: str, action: str, params: dict[str, Any] | None = None) -> None:

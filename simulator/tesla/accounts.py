@@ -4,6 +4,11 @@ Access tokens look like Tesla's: unsigned JWTs whose claims carry the account
 (``sub``), the region (``ou_code``), the Fleet API audience and the granted scopes, so a
 client can read its region from the token as it would with Tesla's.  Refresh tokens are
 single use, as Tesla's have been since 2024-02-01: a used one answers ``login_required``.
+
+Tokens remember the ``client_id`` of the application they were issued to (from the
+authorize request), so ``fleet_status`` can judge pairing against that application's
+registered key.  Partner tokens (the client-credentials grant) belong to an
+application, not to an account.
 """
 
 from __future__ import annotations
@@ -51,8 +56,11 @@ class Account:
 @dataclass
 class AccessToken:
     account_id: str
+    """Empty for a partner token."""
     expires_at: float
     scopes: tuple[str, ...]
+    client_id: str | None = None
+    partner: bool = False
 
 
 @dataclass
@@ -60,6 +68,13 @@ class RefreshToken:
     account_id: str
     scopes: tuple[str, ...]
     used: bool = False
+    client_id: str | None = None
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(claims).encode())
+    return f"{header}.{payload}.{_b64(secrets.token_bytes(16))}"
 
 
 @dataclass
@@ -68,7 +83,7 @@ class TokenStore:
 
     access: dict[str, AccessToken] = field(default_factory=dict)
     refresh: dict[str, RefreshToken] = field(default_factory=dict)
-    codes: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    codes: dict[str, tuple[str, tuple[str, ...], str | None]] = field(default_factory=dict)
 
     def issue(
         self,
@@ -80,6 +95,7 @@ class TokenStore:
         access_token: str | None = None,
         refresh_token: str | None = None,
         audience: str = "",
+        client_id: str | None = None,
     ) -> dict[str, object]:
         """Create an access/refresh pair and return Tesla's token response."""
         if access_token is None:
@@ -93,13 +109,11 @@ class TokenStore:
                 "exp": int(now + lifetime),
                 "jti": secrets.token_hex(8),
             }
-            header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-            payload = _b64(json.dumps(claims).encode())
-            access_token = f"{header}.{payload}.{_b64(secrets.token_bytes(16))}"
+            access_token = _jwt(claims)
         if refresh_token is None:
             refresh_token = f"{account.region.upper()}_{secrets.token_hex(24)}"
-        self.access[access_token] = AccessToken(account.account_id, now + lifetime, scopes)
-        self.refresh[refresh_token] = RefreshToken(account.account_id, scopes)
+        self.access[access_token] = AccessToken(account.account_id, now + lifetime, scopes, client_id)
+        self.refresh[refresh_token] = RefreshToken(account.account_id, scopes, client_id=client_id)
         return {
             "access_token": access_token,
             "refresh_token": refresh_token,
@@ -108,9 +122,26 @@ class TokenStore:
             "token_type": "Bearer",
         }
 
-    def issue_code(self, account: Account, scopes: tuple[str, ...]) -> str:
+    def issue_partner(
+        self, client_id: str, now: float, *, scopes: tuple[str, ...], audience: str = ""
+    ) -> dict[str, object]:
+        """A partner token (client-credentials grant): ``sub`` is the application."""
+        claims = {
+            "iss": "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/nts",
+            "sub": client_id,
+            "aud": [audience] if audience else [],
+            "scp": list(scopes),
+            "iat": int(now),
+            "exp": int(now + ACCESS_TOKEN_LIFETIME),
+            "jti": secrets.token_hex(8),
+        }
+        token = _jwt(claims)
+        self.access[token] = AccessToken("", now + ACCESS_TOKEN_LIFETIME, scopes, client_id, partner=True)
+        return {"access_token": token, "expires_in": ACCESS_TOKEN_LIFETIME, "token_type": "Bearer"}
+
+    def issue_code(self, account: Account, scopes: tuple[str, ...], client_id: str | None = None) -> str:
         code = f"{account.region.upper()}_{secrets.token_hex(16)}"
-        self.codes[code] = (account.account_id, scopes)
+        self.codes[code] = (account.account_id, scopes, client_id)
         return code
 
     def expire_access(self, now: float, token: str | None = None) -> int:

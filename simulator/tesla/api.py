@@ -9,11 +9,13 @@ Two modes share one world:
 
 Region hosts are modelled as path prefixes: ``/`` is North America, ``/eu`` Europe and
 ``/cn`` China, so a 421 "wrong region" reply can point at a base URL that works.
+
+Signed commands, ``fleet_status`` (``signed/routes.py``), the partner endpoints and the
+Tesla app's pairing page (``partner_routes.py``) are served from their own modules.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,46 +23,29 @@ from aiohttp import web
 
 from ..faults import SIGNING_REQUIRED, VEHICLE_UNAVAILABLE, tesla_body
 from ..world import World
-from .accounts import Account
+from .accounts import AccessToken, Account
+from .commands import COMMANDS, Invalid, validate
 from .vehicle import SimVehicle
 
 WORLD: web.AppKey[World] = web.AppKey("world", World)
 MODE: web.AppKey[str] = web.AppKey("mode", str)
 REGIONS = ("na", "eu", "cn")
 PROXY_REFUSAL_PREFIX = "car could not execute command: "
-
-# name -> {param: (type, required)}; types are "int" or "bool".
-COMMANDS: dict[str, dict[str, tuple[str, bool]]] = {
-    "charge_port_door_open": {},
-    "charge_port_door_close": {},
-    "charge_start": {},
-    "charge_stop": {},
-    "charge_standard": {},
-    "charge_max_range": {},
-    "set_charge_limit": {"percent": ("int", True)},
-    "set_charging_amps": {"charging_amps": ("int", True)},
-    "set_scheduled_charging": {"enable": ("bool", True), "time": ("int", False)},
-    "set_scheduled_departure": {
-        "enable": ("bool", True),
-        "departure_time": ("int", False),
-        "preconditioning_enabled": ("bool", False),
-        "preconditioning_weekdays_only": ("bool", False),
-        "off_peak_charging_enabled": ("bool", False),
-        "off_peak_charging_weekdays_only": ("bool", False),
-        "end_off_peak_time": ("int", False),
-    },
-}
-MINUTE_PARAMS = ("time", "departure_time", "end_off_peak_time")
 CHARGING_SCOPES = ("vehicle_charging_cmds", "vehicle_cmds")
+# Invented: what a partner token gets on a user endpoint, and a user token on a partner one.
+REQUIRES_USER_TOKEN = "Unauthorized: requires user token"
+REQUIRES_PARTNER_TOKEN = "Unauthorized: requires partner token"
 
 
 def category_of(path: str) -> str:
     """Tesla's billing category for a request path (region prefix stripped)."""
     if path.startswith("/oauth2/"):
         return "auth"
+    if path.startswith("/_ak/"):
+        return "app"  # the Tesla app's pairing page, not the Fleet API: never billed
     if path.endswith("/vehicle_data"):
         return "data"
-    if "/command/" in path:
+    if "/command/" in path or path.endswith("/signed_command"):
         return "command"
     if path.endswith("/wake_up"):
         return "wake"
@@ -83,13 +68,6 @@ def _error(status: int, error: str, description: str = "") -> web.Response:
     return web.json_response(tesla_body(error, description), status=status)
 
 
-def _is_integral(value: Any) -> bool:
-    """A JSON number with an integer value (NaN, infinities and booleans are not)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return isinstance(value, int) or (math.isfinite(value) and value.is_integer())
-
-
 def _param_error(reason: str) -> web.Response:
     body = {"response": {"result": False, "reason": reason}, "error": "", "error_description": ""}
     return web.json_response(body, status=400)
@@ -103,7 +81,8 @@ class TeslaApi:
         self.mode = mode
 
     # ------------------------------------------------------------- plumbing
-    def authenticate(self, request: web.Request, scopes: tuple[str, ...]) -> Account | web.Response:
+    def bearer(self, request: web.Request) -> AccessToken | web.Response:
+        """The request's live access token, user or partner."""
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer ") or not header[7:].strip():
             if self.mode == "proxy":
@@ -114,6 +93,30 @@ class TeslaApi:
             return web.json_response({"error": "invalid bearer token"}, status=401)
         if token.expires_at <= self.world.now():
             return web.json_response({"error": "token expired (401)"}, status=401)
+        return token
+
+    def authenticate_partner(self, request: web.Request) -> AccessToken | web.Response:
+        """A partner token (client-credentials grant); a user token is 403."""
+        token = self.bearer(request)
+        if isinstance(token, AccessToken) and not token.partner:
+            return web.json_response({"error": REQUIRES_PARTNER_TOKEN}, status=403)
+        return token
+
+    def user_token(self, request: web.Request, scopes: tuple[str, ...]) -> AccessToken | web.Response:
+        """``authenticate``'s token, for routes that need to know the application too."""
+        account = self.authenticate(request, scopes)
+        if isinstance(account, web.Response):
+            return account
+        token = self.bearer(request)
+        assert isinstance(token, AccessToken)
+        return token
+
+    def authenticate(self, request: web.Request, scopes: tuple[str, ...]) -> Account | web.Response:
+        token = self.bearer(request)
+        if isinstance(token, web.Response):
+            return token
+        if token.partner:
+            return _error(403, REQUIRES_USER_TOKEN)
         account = self.world.accounts[token.account_id]
         region, _ = strip_region(request.path)
         if region != account.region and self.mode == "fleet":
@@ -232,9 +235,11 @@ class TeslaApi:
             body = {}
         if not isinstance(body, dict):
             return _error(400, "invalid_request", "body must be a JSON object")
-        params = self._validate(name, body)
-        if isinstance(params, web.Response):
-            return params
+        params = validate(name, body)
+        if isinstance(params, Invalid):
+            if params.param_error:
+                return _param_error(params.reason)
+            return _error(400, params.reason)  # the proxy's unknown day name
         if self.mode == "fleet":
             if vehicle.command_signing == "required":
                 return _error(403, SIGNING_REQUIRED)
@@ -249,27 +254,6 @@ class TeslaApi:
             return web.json_response({"response": body, "error": "", "error_description": ""})
         return web.json_response({"response": {"result": result, "reason": reason}})
 
-    @staticmethod
-    def _validate(name: str, body: dict[str, Any]) -> dict[str, Any] | web.Response:
-        params: dict[str, Any] = {}
-        for param, (kind, required) in COMMANDS[name].items():
-            if param not in body or body[param] is None:
-                if required:
-                    return _param_error(f"missing {param} param")
-                continue
-            value = body[param]
-            if kind == "bool":
-                if not isinstance(value, bool):
-                    return _param_error(f"invalid {param} param")
-            elif not _is_integral(value):
-                return _param_error(f"invalid {param} param")
-            else:
-                value = int(value)
-                if param in MINUTE_PARAMS and not 0 <= value < 1440:
-                    return _param_error(f"invalid {param} param")
-            params[param] = value
-        return params
-
     # ---------------------------------------------------------------- OAuth
     async def authorize(self, request: web.Request) -> web.Response:
         """Consent is automatic: redirect back with a code for the first account."""
@@ -282,7 +266,8 @@ class TeslaApi:
         if account is None:
             return web.json_response({"error": "no_account"}, status=400)
         scopes = tuple(request.query.get("scope", "").split())
-        code = self.world.tokens.issue_code(account, scopes or ())
+        client_id = request.query.get("client_id") or None
+        code = self.world.tokens.issue_code(account, scopes or (), client_id)
         query = {"code": code, "state": request.query.get("state", ""), "issuer": "simulator"}
         sep = "&" if "?" in redirect_uri else "?"
         raise web.HTTPFound(f"{redirect_uri}{sep}{urlencode(query)}")
@@ -310,7 +295,11 @@ class TeslaApi:
             refresh.used = True
             account = self.world.accounts[refresh.account_id]
             audience = base_url_for(request, account.region)
-            return web.json_response(tokens.issue(account, now, scopes=refresh.scopes, audience=audience))
+            return web.json_response(
+                tokens.issue(
+                    account, now, scopes=refresh.scopes, audience=audience, client_id=refresh.client_id
+                )
+            )
         if grant == "authorization_code":
             code = tokens.codes.pop(str(form.get("code", "")), None)
             if code is None:
@@ -321,14 +310,29 @@ class TeslaApi:
             account = self.world.accounts[code[0]]
             scopes = tuple(s for s in code[1] if s) or tuple(str(form.get("scope", "")).split())
             audience = base_url_for(request, account.region)
-            return web.json_response(tokens.issue(account, now, scopes=scopes or (), audience=audience))
+            client_id = code[2] or (str(form["client_id"]) if form.get("client_id") else None)
+            return web.json_response(
+                tokens.issue(account, now, scopes=scopes or (), audience=audience, client_id=client_id)
+            )
+        if grant == "client_credentials":
+            client_id = str(form.get("client_id") or "")
+            if not self.world.partners.check_client(client_id, str(form.get("client_secret") or "")):
+                return web.json_response({"error": "invalid_client"}, status=401)
+            scopes = tuple(str(form.get("scope", "")).split())
+            audience = str(form.get("audience") or "")
+            return web.json_response(tokens.issue_partner(client_id, now, scopes=scopes, audience=audience))
         return web.json_response(
             {"error": "unsupported_grant_type", "error_description": str(grant)}, status=400
         )
 
 
 def add_routes(app: web.Application, world: World, mode: str) -> None:
+    from .partner_routes import PartnerRoutes
+    from .signed.routes import SignedRoutes
+
     api = TeslaApi(world, mode)
+    signed = SignedRoutes(api)
+    partner = PartnerRoutes(api)
     for prefix in ("", "/eu", "/cn"):
         vehicle = prefix + "/api/1/vehicles/{vehicle_id}"
         app.router.add_get(prefix + "/status", api.status)
@@ -339,5 +343,13 @@ def add_routes(app: web.Application, world: World, mode: str) -> None:
         app.router.add_get(vehicle + "/vehicle_data", api.vehicle_data)
         app.router.add_post(vehicle + "/wake_up", api.wake_up)
         app.router.add_post(vehicle + "/command/{command}", api.command)
+        # The real tesla-http-proxy forwards these unchanged, so the proxy app has them too.
+        app.router.add_post(vehicle + "/signed_command", signed.signed_command)
+        app.router.add_post(prefix + "/api/1/vehicles/fleet_status", signed.fleet_status)
+        app.router.add_post(prefix + "/api/1/partner_accounts", partner.register)
+        app.router.add_get(prefix + "/api/1/partner_accounts/public_key", partner.public_key)
     app.router.add_get("/oauth2/v3/authorize", api.authorize)
     app.router.add_post("/oauth2/v3/token", api.token)
+    if mode == "fleet":  # tesla.com, not a Fleet API host
+        app.router.add_get("/_ak/{domain}", partner.pairing_page)
+        app.router.add_post("/_ak/{domain}", partner.pair)

@@ -3,8 +3,9 @@
 The car is advanced lazily: whenever the outside world looks at it (a request, the
 admin API, a test), ``advance(now)`` walks from the last time it was looked at to
 ``now`` event by event (charging start, limit reached, falling asleep, a scheduled
-start, the end of a drive), integrating energy in between.  Between two events the
-charging power is constant, so the integration is exact.
+start, a charge schedule's start or end, the end of a drive), integrating energy in
+between.  Between two events the charging power is constant, so the integration is
+exact.
 
 Facts come from ``reference/tesla-fleet-api.md`` (sections 2.4, 4.3, 5); behaviour the
 references leave open is listed in ``simulator/README.md``.
@@ -18,6 +19,9 @@ from datetime import datetime, timedelta
 import math
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from . import schedules
+from .schedules import ChargeSchedule, PreconditionSchedule
 
 CHARGING_STATES = ("Starting", "Charging")
 # Reasons a parameterless command can be refused with, as seen on real cars.
@@ -106,6 +110,8 @@ class SimVehicle:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     settings: VehicleSettings = field(default_factory=VehicleSettings)
     command_signing: str = "off"
+    firmware: str = schedules.DEFAULT_FIRMWARE
+    """``vehicle_state.car_version``; 2024.26 and later use charge schedules."""
 
     state: str = "online"
     forced_offline: bool = False
@@ -151,6 +157,10 @@ class SimVehicle:
     next_scheduled_start: float | None = None
     departure: Departure = field(default_factory=Departure)
 
+    charge_schedules: dict[int, ChargeSchedule] = field(default_factory=dict)
+    precondition_schedules: dict[int, PreconditionSchedule] = field(default_factory=dict)
+    next_charge_schedule_event: float | None = None
+
     drive: Drive | None = None
     events: list[tuple[float, str]] = field(default_factory=list)
 
@@ -185,6 +195,7 @@ class SimVehicle:
             tz=ZoneInfo(tz),
             settings=settings or VehicleSettings(),
             command_signing=command_signing or base.get("command_signing", "off"),
+            firmware=vstate.get("car_version") or schedules.DEFAULT_FIRMWARE,
             last_activity=t,
             battery_level=level,
             miles_per_pct=battery_range / level if level else 3.0,
@@ -277,6 +288,8 @@ class SimVehicle:
             candidates.append(self.last_activity + self.settings.sleep_after)
         if self.next_scheduled_start is not None:
             candidates.append(self.next_scheduled_start)
+        if self.next_charge_schedule_event is not None:
+            candidates.append(self.next_charge_schedule_event)
         return max(min(candidates), self.t)
 
     def advance(self, t_end: float) -> None:
@@ -330,6 +343,8 @@ class SimVehicle:
             self.events.append((t, "complete"))
         if self.next_scheduled_start is not None and t >= self.next_scheduled_start - EPS:
             self._scheduled_start()
+        if self.next_charge_schedule_event is not None and t >= self.next_charge_schedule_event - EPS:
+            self._run_charge_schedules(self.next_charge_schedule_event)
         if self._can_sleep() and t >= self.last_activity + self.settings.sleep_after - EPS:
             self.state = "asleep"
             self.events.append((t, "asleep"))
@@ -415,6 +430,58 @@ class SimVehicle:
             self._begin_charging()
         self._plan_schedule()  # the same time tomorrow
 
+    # ------------------------------------------------------ charge schedules
+    @property
+    def uses_charge_schedules(self) -> bool:
+        """Firmware 2024.26+: charge schedules replace scheduled charging and departure."""
+        return schedules.uses_charge_schedules(self.firmware)
+
+    def _waits_for_charge_schedule(self) -> bool:
+        """An enabled charge schedule with a start: plugging in waits for it."""
+        return any(s.enabled and s.start_enabled and s.days_of_week for s in self.charge_schedules.values())
+
+    def _plan_charge_schedules(self, after: float | None = None) -> None:
+        start = self.t if after is None else after
+        self.next_charge_schedule_event = schedules.next_boundary(
+            self.charge_schedules.values(), start, self.tz
+        )
+
+    def _run_charge_schedules(self, at: float) -> None:
+        for kind, schedule in schedules.due(self.charge_schedules.values(), at, self.tz):
+            self.events.append((at, f"charge_schedule_{kind}"))
+            if kind == "end" and self.charging:
+                self.charging_state = "Stopped"
+                self.starting_since = None
+            elif (
+                kind == "start"
+                and self.plugged
+                and self.charging_state == "Stopped"
+                and self.battery_level < self.limit
+                and self.pilot_current > 0
+            ):
+                self._begin_charging()
+            if schedule.one_time and (kind == "end" or not schedule.end_enabled):
+                schedule.enabled = False  # a one-time schedule has run
+        self._plan_charge_schedules(after=at)
+
+    def charge_schedule_data(self) -> dict[str, Any]:
+        return {
+            "charge_schedules": [s.as_dict() for s in self.charge_schedules.values()],
+            "charge_buffer": 6,
+            "max_num_charge_schedules": schedules.MAX_SCHEDULES,
+            "next_schedule": False,
+            "show_schedule_complete_state": True,
+            "timestamp": {"seconds": int(self.t), "nanos": 0},
+        }
+
+    def preconditioning_schedule_data(self) -> dict[str, Any]:
+        return {
+            "precondition_schedules": [s.as_dict() for s in self.precondition_schedules.values()],
+            "max_num_precondition_schedules": schedules.MAX_SCHEDULES,
+            "next_schedule": False,
+            "timestamp": {"seconds": int(self.t), "nanos": 0},
+        }
+
     @property
     def scheduled_pending(self) -> bool:
         """Whether the next scheduled start will begin charging (see ``_scheduled_start``).
@@ -467,7 +534,11 @@ class SimVehicle:
         self.charging_state = "Stopped"
         self._wake_by_itself()
         self._plan_schedule()
-        if self.battery_level < self.limit and self.schedule_mode == "Off":
+        if (
+            self.battery_level < self.limit
+            and self.schedule_mode == "Off"
+            and not self._waits_for_charge_schedule()
+        ):
             self._begin_charging()  # without power yet, _settle() makes it wait for power
         self._settle()
 
@@ -596,6 +667,8 @@ class SimVehicle:
         return True, ""
 
     def _cmd_set_scheduled_charging(self, enable: bool, time: int = 0) -> tuple[bool, str]:
+        if self.uses_charge_schedules:
+            return True, ""  # deprecated on 2024.26+: "returns success but nothing changes"
         if enable:
             self.schedule_mode = "StartAt"
             self.schedule_minutes = int(time)
@@ -614,6 +687,8 @@ class SimVehicle:
         off_peak_charging_weekdays_only: bool = False,
         end_off_peak_time: int = 0,
     ) -> tuple[bool, str]:
+        if self.uses_charge_schedules:
+            return True, ""  # deprecated on 2024.26+, as set_scheduled_charging
         if not enable:
             # Disabling clears the departure; the other fields are ignored.
             self.departure = Departure(
@@ -636,6 +711,34 @@ class SimVehicle:
             self.schedule_mode = "DepartBy"
         elif self.schedule_mode == "DepartBy":
             self.schedule_mode = "Off"
+        return True, ""
+
+    def _cmd_add_charge_schedule(self, **params: Any) -> tuple[bool, str]:
+        if not self.uses_charge_schedules:
+            return False, REASON_NOT_SUPPORTED
+        schedule_id = params.get("id") or schedules.new_schedule_id(self.t, self.charge_schedules)
+        self.charge_schedules[schedule_id] = schedules.charge_schedule(params, schedule_id)
+        self._plan_charge_schedules()
+        return True, ""
+
+    def _cmd_remove_charge_schedule(self, id: int) -> tuple[bool, str]:  # noqa: A002 - Tesla's name
+        if not self.uses_charge_schedules:
+            return False, REASON_NOT_SUPPORTED
+        self.charge_schedules.pop(id, None)  # removing an unknown id succeeds (invented)
+        self._plan_charge_schedules()
+        return True, ""
+
+    def _cmd_add_precondition_schedule(self, **params: Any) -> tuple[bool, str]:
+        if not self.uses_charge_schedules:
+            return False, REASON_NOT_SUPPORTED
+        schedule_id = params.get("id") or schedules.new_schedule_id(self.t, self.precondition_schedules)
+        self.precondition_schedules[schedule_id] = schedules.precondition_schedule(params, schedule_id)
+        return True, ""
+
+    def _cmd_remove_precondition_schedule(self, id: int) -> tuple[bool, str]:  # noqa: A002
+        if not self.uses_charge_schedules:
+            return False, REASON_NOT_SUPPORTED
+        self.precondition_schedules.pop(id, None)
         return True, ""
 
     # -------------------------------------------------------------- payloads
@@ -755,9 +858,16 @@ class SimVehicle:
         for section in ("climate_state", "gui_settings", "vehicle_config", "charge_schedule_data"):
             if section in wanted and section in self.base:
                 out[section] = {**self.base[section], "timestamp": stamp}
+        if self.uses_charge_schedules:
+            # Like location_data, only when asked for; older firmware has neither.
+            if "charge_schedule_data" in wanted:
+                out["charge_schedule_data"] = self.charge_schedule_data()
+            if "preconditioning_schedule_data" in wanted:
+                out["preconditioning_schedule_data"] = self.preconditioning_schedule_data()
         if "vehicle_state" in wanted:
             vstate = dict(self.base.get("vehicle_state", {}))
             vstate.update(odometer=round(self.odometer, 6), vehicle_name=self.display_name)
+            vstate["car_version"] = self.firmware
             vstate["timestamp"] = stamp
             out["vehicle_state"] = vstate
         if wanted & {"drive_state", "location_data"}:
