@@ -142,6 +142,7 @@ def test_counter_as_dict() -> None:
         "wake": 1,
         "free": 1,
         "requests": 4,
+        "handshakes": 0,
         "cost_usd": 0.022,
     }
 

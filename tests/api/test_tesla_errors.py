@@ -532,7 +532,7 @@ def test_every_exported_error_is_an_api_error() -> None:
 
     errors = [getattr(api, name) for name in api.__all__ if isinstance(getattr(api, name), type)]
     errors = [cls for cls in errors if issubclass(cls, BaseException)]
-    assert len(errors) == 23  # ApiError and its 22 subclasses
+    assert len(errors) == 30  # ApiError and its 29 subclasses
     assert all(issubclass(cls, ApiError) for cls in errors)
 
 

@@ -5,6 +5,11 @@ $0.002, a command $0.001, a wake $0.02 (developer.tesla.com, Billing and Limits)
 vehicle list and single-vehicle state calls and the token endpoint are not billed.  The
 counters let the integration show what polling costs and let the benchmark compare
 policies.
+
+Signed commands add handshakes: one request per car and domain to agree on a session
+before the first command.  Tesla bills it like any ``signed_command`` (a command; an
+assumption, no page says otherwise), and ``handshakes`` counts how many of the billed
+commands were that overhead.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class CostCounter:
 
     billed: dict[CostCategory, int] = field(default_factory=_zero)
     requests: int = 0
+    handshakes: int = 0
+    """Session handshakes of signed commands, already counted (and billed) as commands."""
     prices: Mapping[CostCategory, float] = field(default_factory=_tesla_prices, repr=False, compare=False)
     """Price per request by category; re.alto's clients pass all zeros."""
 
@@ -60,6 +67,7 @@ class CostCounter:
     def as_dict(self) -> dict[str, float | int]:
         out: dict[str, float | int] = {cat.value: n for cat, n in self.billed.items()}
         out["requests"] = self.requests
+        out["handshakes"] = self.handshakes
         out["cost_usd"] = self.cost_usd
         return out
 
@@ -79,6 +87,11 @@ class CostLedger:
         self.total.add(category, billed)
         if vehicle is not None:
             self.for_vehicle(vehicle).add(category, billed)
+
+    def record_handshake(self, vehicle: str) -> None:
+        """A handshake request is being sent for ``vehicle`` (its billing is recorded as usual)."""
+        self.total.handshakes += 1
+        self.for_vehicle(vehicle).handshakes += 1
 
     def for_vehicle(self, vehicle: str) -> CostCounter:
         return self.by_vehicle.setdefault(vehicle, CostCounter(prices=self.prices))

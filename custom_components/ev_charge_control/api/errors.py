@@ -8,6 +8,7 @@ wait, wake the car, tell the user), not which HTTP status carried it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 
 class ApiError(Exception):
@@ -50,6 +51,14 @@ class MissingScope(ApiError):
 
 class SigningRequired(ApiError):
     """The car only accepts signed commands (Tesla Vehicle Command Protocol)."""
+
+
+class InvalidClient(AuthenticationError):
+    """The developer application's client id or secret was not accepted."""
+
+
+class PartnerDomainRejected(ApiError):
+    """Tesla would not register the domain: it is not the application's allowed origin (412)."""
 
 
 class BillingLimitReached(ApiError):
@@ -129,3 +138,73 @@ class CooldownActive(ApiError):
     def __init__(self, message: str, *, allowed_at: datetime | None, status: int | None = None) -> None:
         super().__init__(message, status=status)
         self.allowed_at = allowed_at
+
+
+# ---------------------------------------------------------------- signed commands
+MESSAGE_FAULTS: Final = {
+    1: "BUSY",
+    2: "TIMEOUT",
+    3: "UNKNOWN_KEY_ID",
+    4: "INACTIVE_KEY",
+    5: "INVALID_SIGNATURE",
+    6: "INVALID_TOKEN_OR_COUNTER",
+    7: "INSUFFICIENT_PRIVILEGES",
+    8: "INVALID_DOMAINS",
+    9: "INVALID_COMMAND",
+    10: "DECODING",
+    11: "INTERNAL",
+    12: "WRONG_PERSONALIZATION",
+    13: "BAD_PARAMETER",
+    14: "KEYCHAIN_IS_FULL",
+    15: "INCORRECT_EPOCH",
+    16: "IV_INCORRECT_LENGTH",
+    17: "TIME_EXPIRED",
+    18: "NOT_PROVISIONED_WITH_IDENTITY",
+    19: "COULD_NOT_HASH_METADATA",
+    20: "TIME_TO_LIVE_TOO_LONG",
+    21: "REMOTE_ACCESS_DISABLED",
+    22: "REMOTE_SERVICE_ACCESS_DISABLED",
+    23: "COMMAND_REQUIRES_ACCOUNT_CREDENTIALS",
+    24: "REQUEST_MTU_EXCEEDED",
+    25: "RESPONSE_MTU_EXCEEDED",
+    26: "REPEATED_COUNTER",
+    27: "INVALID_KEY_HANDLE",
+    28: "REQUIRES_RESPONSE_ENCRYPTION",
+}
+"""Tesla's ``MessageFault_E`` names, without their ``MESSAGEFAULT_ERROR_`` prefix."""
+
+
+def fault_name(fault: int) -> str:
+    return MESSAGE_FAULTS.get(fault, f"FAULT_{fault}")
+
+
+class KeyNotPaired(ApiError):
+    """The car does not know our key: the owner has to pair it (tesla.com/_ak/<domain>)."""
+
+
+class SessionInfoInvalid(ApiError):
+    """The car's session answer failed verification; nothing was signed with it.
+
+    A wrong tag means the answer was not made with our key and the car's (another key
+    under that VIN, or tampering on the way), so it is not trusted.
+    """
+
+
+class SignedCommandFault(ApiError):
+    """The car refused a signed command at the protocol layer; ``fault`` is Tesla's code."""
+
+    def __init__(self, fault: int, message: str | None = None) -> None:
+        self.fault = fault
+        self.fault_name = fault_name(fault)
+        super().__init__(message or f"the car refused the signed command: {self.fault_name} ({fault})")
+
+
+class SignedReplyInvalid(MalformedResponse):
+    """A signed reply failed authentication (or repeats one already read).
+
+    The command may or may not have run: the reply is not trusted either way.
+    """
+
+
+class VehicleBusy(ApiError):
+    """The car was busy (or still booting) and did not run the command; try again shortly."""

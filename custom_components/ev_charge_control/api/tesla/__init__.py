@@ -2,18 +2,37 @@
 
 from .client import TeslaClient, TokenProvider, create_ssl_context, raise_for_status
 from .const import BASE_URLS, SCOPES, ChargingState, Endpoint, VehicleState
-from .models import Account, ChargeState, CommandResult, Region, Vehicle, VehicleData
+from .models import (
+    Account,
+    ChargeSchedule,
+    ChargeState,
+    CommandResult,
+    FleetStatus,
+    FleetVehicleInfo,
+    PreconditionSchedule,
+    Region,
+    Vehicle,
+    VehicleData,
+)
 from .oauth import TeslaOAuth, TokenManager, TokenSet
+from .partner import partner_public_key, partner_token, register_partner
+from .signing import SessionStore, SigningKey
 
 __all__ = [
     "BASE_URLS",
     "SCOPES",
     "Account",
+    "ChargeSchedule",
     "ChargeState",
     "ChargingState",
     "CommandResult",
     "Endpoint",
+    "FleetStatus",
+    "FleetVehicleInfo",
+    "PreconditionSchedule",
     "Region",
+    "SessionStore",
+    "SigningKey",
     "TeslaClient",
     "TeslaOAuth",
     "TokenManager",
@@ -23,5 +42,8 @@ __all__ = [
     "VehicleData",
     "VehicleState",
     "create_ssl_context",
+    "partner_public_key",
+    "partner_token",
     "raise_for_status",
+    "register_partner",
 ]

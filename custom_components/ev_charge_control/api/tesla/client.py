@@ -4,17 +4,26 @@ compatible endpoints such as a local ``tesla-http-proxy``, which all share the p
 The client owns no session and no credentials: it takes an ``aiohttp.ClientSession``
 and an async callable returning the current access token, so whoever embeds it (Home
 Assistant's OAuth2 session, a script) decides how tokens are kept.
+
+Cars that require Tesla's Vehicle Command Protocol get their commands signed (with a
+``SigningKey``, for the VINs named with ``set_command_signing``); every other car, and
+a car whose answer shows it does not know the protocol, gets the REST commands.  The
+command methods look the same either way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 import json
+import logging
 import math
 import re
 import ssl
+import time as time_module
 from time import time
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +46,7 @@ from ..errors import (
     NotFound,
     RateLimited,
     ServerError,
+    SignedCommandFault,
     SigningRequired,
     TokenExpired,
     VehicleUnavailable,
@@ -53,7 +63,20 @@ from .const import (
     REASON_PREFIXES,
     Endpoint,
 )
-from .models import Account, CommandResult, Region, Vehicle, VehicleData
+from .models import (
+    Account,
+    ChargeSchedule,
+    CommandResult,
+    FleetStatus,
+    PreconditionSchedule,
+    Region,
+    Vehicle,
+    VehicleData,
+)
+from .schedules import charge_schedule_params, check_schedule_id, precondition_schedule_params, rest_body
+from .signing import CommandSigner, SessionResync, SessionStore, SigningKey, command_payload
+
+_LOGGER = logging.getLogger(__name__)
 
 TokenProvider = Callable[[], Awaitable[str]]
 UnauthorizedHandler = Callable[[str], Awaitable[None]]
@@ -66,6 +89,11 @@ DEFAULT_WAKE_POLL_DELAYS: tuple[float, ...] = (2.0, 3.0, 5.0)
 _REGION_URL = re.compile(r"use base URL: (https?://[^\s,]+)")
 _RETRY_IN = re.compile(r"Retry in (\d+) seconds")
 _ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
+# A signed_command answered with these statuses never reached a car that runs the
+# protocol: 422 is Tesla's "vehicle does not support signed commands", and a 404, 405
+# or 501 that is not about the vehicle is a server (a proxy, a relay) without the route.
+_PROTOCOL_UNSUPPORTED = 422
+_ROUTE_MISSING = frozenset({404, 405, 501})
 
 
 def create_ssl_context(ca_file: str) -> ssl.SSLContext:
@@ -228,8 +256,16 @@ class TeslaClient:
         on_unauthorized: UnauthorizedHandler | None = None,
         wake_poll_delays: Sequence[float] = DEFAULT_WAKE_POLL_DELAYS,
         user_agent: str = "ev-charge-control",
+        signing_key: SigningKey | None = None,
+        session_store: SessionStore | None = None,
+        clock: Callable[[], float] = time_module.time,
     ) -> None:
-        """``on_unauthorized`` is awaited with the rejected token before one retry."""
+        """``on_unauthorized`` is awaited with the rejected token before one retry.
+
+        ``signing_key`` lets the client sign commands for the cars named with
+        ``set_command_signing``; ``session_store`` keeps their sessions across restarts,
+        and ``clock`` (seconds since 1970) times the signatures.
+        """
         self._session = session
         self._token_provider = token_provider
         self.base_url = base_url
@@ -239,6 +275,11 @@ class TeslaClient:
         self._wake_poll_delays = tuple(wake_poll_delays) or DEFAULT_WAKE_POLL_DELAYS
         self._user_agent = user_agent
         self.costs = CostLedger()
+        self._signer = CommandSigner(signing_key, session_store, clock) if signing_key is not None else None
+        self._signed_vins: set[str] = set()
+        self._rest_vins: set[str] = set()
+        """Cars set up for signing that turned out not to speak the protocol."""
+        self._vin_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def base_url(self) -> str:
@@ -406,23 +447,106 @@ class TeslaClient:
             vehicle = await self.vehicle(vin)
         return vehicle
 
+    # ------------------------------------------------------------ signing
+    def set_command_signing(self, vin: str, signed: bool) -> None:
+        """Sign commands for ``vin`` (a car whose ``command_signing`` is "required"), or not.
+
+        Signing needs the client's ``signing_key``; without one, asking for it raises
+        ``InvalidArgument``.  A car found not to support the protocol stays on REST.
+        """
+        self._vehicle_path(vin)
+        if not signed:
+            self._signed_vins.discard(vin)
+            return
+        if self._signer is None:
+            raise InvalidArgument("signed", "this client has no signing key")
+        self._signed_vins.add(vin)
+
+    def signs_commands(self, vin: str) -> bool:
+        """Whether the next command to ``vin`` goes out signed."""
+        return self._signer is not None and vin in self._signed_vins and vin not in self._rest_vins
+
     # ------------------------------------------------------------ commands
-    async def _command(self, vin: str, name: str, body: Mapping[str, Any] | None = None) -> CommandResult:
+    async def _command(self, vin: str, name: str, params: Mapping[str, Any] | None = None) -> CommandResult:
+        """Send one command, signed or REST as the car needs; the result means the same."""
+        params = params or {}
+        self._vehicle_path(vin)
+        if self._signer is not None and self.signs_commands(vin):
+            try:
+                return await self._signed_command(self._signer, vin, name, params)
+            except _ProtocolUnsupported:
+                # Nothing reached the car: the REST command below is the only one it gets.
+                _LOGGER.info("%s does not take signed commands; sending plain ones from now on", vin)
+                self._rest_vins.add(vin)
+        return await self._rest_command(vin, name, rest_body(name, params))
+
+    async def _rest_command(self, vin: str, name: str, body: Mapping[str, Any]) -> CommandResult:
         data = await self._request(
             "POST",
             self._vehicle_path(vin, f"/command/{name}"),
             CostCategory.COMMAND,
             vin=vin,
-            body=body or {},
+            body=body,
         )
         if not isinstance(data, Mapping) or "result" not in data:
             raise MalformedResponse(f"{name}: expected a command result")
-        reason = _reason_of(data)
-        if data["result"] is True:
-            return CommandResult(name, reason)
-        if reason == ALREADY_SET or reason in ALREADY_DONE.get(name, frozenset()):
-            return CommandResult(name, reason, already=True)
-        raise CommandRefused(name, reason)
+        return _command_result(name, data["result"] is True, _reason_of(data))
+
+    async def _signed_command(
+        self, signer: CommandSigner, vin: str, name: str, params: Mapping[str, Any]
+    ) -> CommandResult:
+        """Sign, send, read the answer; on a session refusal, sign and send once more.
+
+        A refusal on session grounds (stale counter, new epoch, clock drift) comes
+        before the car runs anything, so the second attempt cannot run it twice.  A
+        timeout or a lost connection is never retried: the command may have run.
+        Commands to one car go one at a time, so counters reach it in order.
+        """
+        domain, payload = command_payload(name, params)
+        async with self._vin_locks.setdefault(vin, asyncio.Lock()):
+            resent = False
+            while True:
+                if not signer.has_session(vin, domain):
+                    await self._handshake(signer, vin, domain)
+                routable, pending = signer.sign(vin, domain, payload)
+                reply = await self._post_signed(vin, routable)
+                try:
+                    answer = signer.open_reply(pending, reply)
+                except SessionResync as resync:
+                    if resent:
+                        raise SignedCommandFault(resync.fault) from None
+                    _LOGGER.debug("%s: %s; signing again", vin, resync.message)
+                    resent = True
+                    continue
+                return _command_result(name, answer.ok, answer.reason)
+
+    async def _handshake(self, signer: CommandSigner, vin: str, domain: int) -> None:
+        """Agree on a session with one car domain (a billed request, counted apart)."""
+        routable, challenge = signer.session_request(vin, domain)
+        self.costs.record_handshake(vin)
+        reply = await self._post_signed(vin, routable)
+        signer.accept_session_info(vin, domain, reply, challenge)
+
+    async def _post_signed(self, vin: str, routable: bytes) -> bytes:
+        """``POST .../signed_command``: the car's answer, still encoded."""
+        try:
+            data = await self._request(
+                "POST",
+                self._vehicle_path(vin, "/signed_command"),
+                CostCategory.COMMAND,
+                vin=vin,
+                body={"routable_message": base64.b64encode(routable).decode("ascii")},
+            )
+        except ApiError as err:
+            if _protocol_unsupported(err):
+                raise _ProtocolUnsupported from err
+            raise
+        if not isinstance(data, str):
+            raise MalformedResponse("signed_command: expected a base64 answer")
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise MalformedResponse("signed_command: the answer is not base64") from err
 
     async def charge_port_door_open(self, vin: str) -> CommandResult:
         """Open the charge port, or unlock the cable when one is plugged in."""
@@ -487,3 +611,60 @@ class TeslaClient:
             "end_off_peak_time": _check_minutes("end_off_peak_time", end_off_peak_time),
         }
         return await self._command(vin, "set_scheduled_departure", body)
+
+    # ------------------------------------------------------------ schedules
+    async def add_charge_schedule(self, vin: str, schedule: ChargeSchedule) -> CommandResult:
+        """Add a charge schedule, or change the one with the same id (firmware 2024.26+)."""
+        return await self._command(vin, "add_charge_schedule", charge_schedule_params(schedule))
+
+    async def remove_charge_schedule(self, vin: str, schedule_id: int) -> CommandResult:
+        return await self._command(vin, "remove_charge_schedule", {"id": check_schedule_id(schedule_id)})
+
+    async def add_precondition_schedule(self, vin: str, schedule: PreconditionSchedule) -> CommandResult:
+        """Add a precondition schedule, or change the one with the same id."""
+        return await self._command(vin, "add_precondition_schedule", precondition_schedule_params(schedule))
+
+    async def remove_precondition_schedule(self, vin: str, schedule_id: int) -> CommandResult:
+        return await self._command(
+            vin, "remove_precondition_schedule", {"id": check_schedule_id(schedule_id)}
+        )
+
+    # ------------------------------------------------------------ fleet
+    async def fleet_status(self, vins: Iterable[str]) -> FleetStatus:
+        """Which of ``vins`` know the application's key, and what firmware they run.
+
+        Asks Tesla, not the cars, so nothing wakes.  Treated as free: Tesla's pricing
+        names no category for it (an assumption).
+        """
+        names = [vins] if isinstance(vins, str) else list(vins)
+        if not names:
+            raise InvalidArgument("vins", "name at least one vehicle")
+        for vin in names:
+            if not isinstance(vin, str) or not vin.strip():
+                raise InvalidArgument("vins", f"each must be a non-empty string, got {vin!r}")
+        data = await self._request(
+            "POST", "/api/1/vehicles/fleet_status", CostCategory.FREE, body={"vins": names}
+        )
+        if not isinstance(data, Mapping):
+            raise MalformedResponse("fleet_status: expected an object")
+        return FleetStatus.from_dict(data)
+
+
+class _ProtocolUnsupported(Exception):
+    """The server or the car does not take signed commands; send REST instead."""
+
+
+def _protocol_unsupported(err: ApiError) -> bool:
+    if err.status == _PROTOCOL_UNSUPPORTED:
+        return True
+    # "Vehicle not found" is about the car, and REST would say the same.
+    return err.status in _ROUTE_MISSING and "vehicle" not in err.message.lower()
+
+
+def _command_result(name: str, ok: bool, reason: str) -> CommandResult:
+    """The car's verdict; a refusal that means "already so" counts as done."""
+    if ok:
+        return CommandResult(name, reason)
+    if reason == ALREADY_SET or reason in ALREADY_DONE.get(name, frozenset()):
+        return CommandResult(name, reason, already=True)
+    raise CommandRefused(name, reason)

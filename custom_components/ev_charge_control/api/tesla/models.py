@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import math
-from typing import Any
+import re
+from typing import Any, Final
 
 from .const import ChargingState, VehicleState
 
@@ -183,6 +184,133 @@ class ChargeState:
         return True
 
 
+DAY_BITS: Final = {"sun": 1, "mon": 2, "tue": 4, "wed": 8, "thu": 16, "fri": 32, "sat": 64}
+"""Tesla's ``days_of_week`` bitmask: Sunday is bit 0."""
+ALL_DAYS: Final = 0b1111111
+WEEKDAYS: Final = 0b0111110
+
+
+def days_from_text(text: str) -> int | None:
+    """A day list as the REST API writes it ("All", "Weekdays", "Mon,Tuesday") as a bitmask."""
+    mask = 0
+    for part in text.split(","):
+        name = part.strip().lower()
+        if name == "all":
+            mask |= ALL_DAYS
+        elif name == "weekdays":
+            mask |= WEEKDAYS
+        elif len(name) >= 3 and name[:3] in DAY_BITS:
+            mask |= DAY_BITS[name[:3]]
+        else:
+            return None
+    return mask or None
+
+
+def _days(value: Any) -> int:
+    if isinstance(value, str):
+        return days_from_text(value) or 0
+    number = _int(value)
+    return number & ALL_DAYS if number is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeSchedule:
+    """One of a car's charge schedules (firmware 2024.26+): charge between times, on days.
+
+    ``days_of_week`` is a bitmask (Sunday 1 ... Saturday 64); times are minutes after
+    the car's local midnight; the location ties the schedule to a place.
+    """
+
+    id: int
+    name: str = ""
+    days_of_week: int = 0
+    start_enabled: bool = False
+    start_time: int = 0
+    end_enabled: bool = False
+    end_time: int = 0
+    one_time: bool = False
+    enabled: bool = False
+    latitude: float = 0.0
+    longitude: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChargeSchedule:
+        """Tolerant: a missing or odd value reads as protobuf's default (0, false, ""),
+        which is also what the car means when it leaves a field out."""
+        return cls(
+            id=_schedule_id(data.get("id")) or 0,
+            name=_str(data.get("name")) or "",
+            days_of_week=_days(data.get("days_of_week")),
+            start_enabled=_bool(data.get("start_enabled")) or False,
+            start_time=_int(data.get("start_time")) or 0,
+            end_enabled=_bool(data.get("end_enabled")) or False,
+            end_time=_int(data.get("end_time")) or 0,
+            one_time=_bool(data.get("one_time")) or False,
+            enabled=_bool(data.get("enabled")) or False,
+            latitude=_float(data.get("latitude")) or 0.0,
+            longitude=_float(data.get("longitude")) or 0.0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PreconditionSchedule:
+    """One of a car's precondition schedules: be at temperature at a time, on days."""
+
+    id: int
+    name: str = ""
+    days_of_week: int = 0
+    precondition_time: int = 0
+    one_time: bool = False
+    enabled: bool = False
+    latitude: float = 0.0
+    longitude: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PreconditionSchedule:
+        return cls(
+            id=_schedule_id(data.get("id")) or 0,
+            name=_str(data.get("name")) or "",
+            days_of_week=_days(data.get("days_of_week")),
+            precondition_time=_int(data.get("precondition_time")) or 0,
+            one_time=_bool(data.get("one_time")) or False,
+            enabled=_bool(data.get("enabled")) or False,
+            latitude=_float(data.get("latitude")) or 0.0,
+            longitude=_float(data.get("longitude")) or 0.0,
+        )
+
+
+def _schedule_id(value: Any) -> int | None:
+    number = _int(value)
+    return number if number is not None and 0 <= number < 1 << 64 else None
+
+
+def _schedules[S: (ChargeSchedule, PreconditionSchedule)](
+    section: Any, key: str, parse: type[S]
+) -> tuple[S, ...] | None:
+    """The schedules in a data section; ``None`` when the section is absent."""
+    if not isinstance(section, Mapping):
+        return None
+    items = section.get(key)
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        parse.from_dict(item)
+        for item in items
+        if isinstance(item, Mapping) and _schedule_id(item.get("id")) is not None
+    )
+
+
+SCHEDULES_FIRMWARE: Final = (2024, 26)
+"""From this firmware on, charge schedules replace scheduled charging and departure."""
+_FIRMWARE = re.compile(r"^\s*(\d{4})\.(\d+)")
+
+
+def firmware_version(text: str | None) -> tuple[int, int] | None:
+    """``(year, week)`` of a firmware string such as "2024.32.7 abcdef"."""
+    match = _FIRMWARE.match(text or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 @dataclass(frozen=True, slots=True)
 class VehicleData:
     """A ``vehicle_data`` answer."""
@@ -190,15 +318,89 @@ class VehicleData:
     vehicle: Vehicle
     charge_state: ChargeState | None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    charge_schedules: tuple[ChargeSchedule, ...] | None = None
+    """``None`` when ``charge_schedule_data`` was not in the answer."""
+    precondition_schedules: tuple[PreconditionSchedule, ...] | None = None
+    firmware: str | None = None
+    """``vehicle_state.car_version``, e.g. "2024.32.7 abcdef"; only with that section."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VehicleData:
         charge = data.get("charge_state")
+        vehicle_state = data.get("vehicle_state")
         return cls(
             vehicle=Vehicle.from_dict(data),
             charge_state=ChargeState.from_dict(charge) if isinstance(charge, Mapping) else None,
             raw=data,
+            charge_schedules=_schedules(data.get("charge_schedule_data"), "charge_schedules", ChargeSchedule),
+            precondition_schedules=_schedules(
+                data.get("preconditioning_schedule_data"), "precondition_schedules", PreconditionSchedule
+            ),
+            firmware=_str(vehicle_state.get("car_version")) if isinstance(vehicle_state, Mapping) else None,
         )
+
+    @property
+    def uses_charge_schedules(self) -> bool:
+        """Whether the car takes charge schedules instead of scheduled charging.
+
+        The firmware decides when the answer names it (2024.26 or later); otherwise a
+        ``charge_schedule_data`` section in the answer says the car has schedules.
+        """
+        version = firmware_version(self.firmware)
+        if version is not None:
+            return version >= SCHEDULES_FIRMWARE
+        return isinstance(self.raw.get("charge_schedule_data"), Mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetVehicleInfo:
+    """What ``fleet_status`` says about one car."""
+
+    firmware_version: str | None = None
+    vehicle_command_protocol_required: bool | None = None
+    total_number_of_keys: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FleetVehicleInfo:
+        return cls(
+            firmware_version=_str(data.get("firmware_version")),
+            vehicle_command_protocol_required=_bool(data.get("vehicle_command_protocol_required")),
+            total_number_of_keys=_int(data.get("total_number_of_keys")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FleetStatus:
+    """``POST /api/1/vehicles/fleet_status``: which cars know the application's key.
+
+    "Paired" is relative to the public key registered for the application that issued
+    the token; a car in neither set was not asked about or is not on the account.
+    """
+
+    key_paired_vins: frozenset[str]
+    unpaired_vins: frozenset[str]
+    vehicle_info: Mapping[str, FleetVehicleInfo] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FleetStatus:
+        info = data.get("vehicle_info")
+        return cls(
+            key_paired_vins=_vins(data.get("key_paired_vins")),
+            unpaired_vins=_vins(data.get("unpaired_vins")),
+            vehicle_info={
+                vin: FleetVehicleInfo.from_dict(item)
+                for vin, item in (info.items() if isinstance(info, Mapping) else ())
+                if isinstance(vin, str) and isinstance(item, Mapping)
+            },
+            raw=data,
+        )
+
+
+def _vins(value: Any) -> frozenset[str]:
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
