@@ -22,6 +22,8 @@ from .const import (
     PROVIDER_REALTO,
 )
 from .coordinator import EVChargeControlConfigEntry, EVChargeControlData, VehicleCoordinator
+from .issues import async_clear_entry_issues
+from .public_key_view import async_serve_public_key
 from .services import async_setup_services
 from .setup_realto import async_setup_realto
 from .setup_tesla import async_setup_tesla
@@ -32,8 +34,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once, so they exist even while no entry is loaded."""
+    """Register the actions once, so they exist even while no entry is loaded, and serve
+    the Tesla public key, which Tesla fetches before any entry exists."""
     async_setup_services(hass)
+    async_serve_public_key(hass)
     return True
 
 
@@ -104,6 +108,11 @@ async def _async_add_new_vehicles(
 
 async def async_unload_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> bool:
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
+    """The entry's repairs go with it."""
+    async_clear_entry_issues(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -19,6 +19,7 @@ from typing import Any, override
 
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigEntry, ConfigFlowResult
 from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
@@ -43,29 +44,40 @@ from .api import (
 from .api.realto.const import BASE_URL as REALTO_BASE_URL
 from .api.tesla import BASE_URLS
 from .api.tesla.const import BASE_URL_NA
+from .compat import ImplementationUnavailableError
 from .const import (
     CONF_ACCESS_TOKEN,
     CONF_API_URL,
     CONF_CA_FILE,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_DOMAIN,
     CONF_KNOWN_VEHICLES,
     CONF_PROVIDER,
     CONF_PROXY_URL,
+    CONF_SIGNING,
     CONF_VEHICLES,
     DOMAIN,
     LOGGER,
     PROVIDER_REALTO,
     PROVIDER_TESLA,
+    SIGNING_KEY,
 )
+from .partner import Application, async_register
+from .public_key_view import async_serve_public_key
+from .repairs import pairing_schema
 from .setup_realto import create_client as create_realto_client
 from .setup_tesla import async_create_client, static_token_source
-from .tesla import TeslaAccount
+from .signing import PUBLIC_KEY_PATH, async_get_or_create_key, normalize_domain, pairing_url, public_key_url
+from .tesla import TeslaAccount, vehicle_name
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_FIELD = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 # Either one lets the integration send charging commands (Tesla accepts both).
 COMMAND_SCOPES = frozenset({"vehicle_cmds", "vehicle_charging_cmds"})
+# How a signed-in Tesla account's commands reach cars that need them signed.
+COMMAND_ROUTES = ["signing_domain", "oauth_api", "plain_commands"]
+CONF_PAIR_LATER = "pair_later"
 
 
 def valid_api_url(value: str) -> bool:
@@ -144,6 +156,10 @@ def _error_key(err: ApiError) -> str:
     # good as none: "Unexpected error" gave the user nothing to check.
     if isinstance(err, (CommunicationError, ServerError, RateLimited, MalformedResponse)):
         return "cannot_connect"
+    if err.status == 412:
+        # Tesla's "precondition failed": the application is not registered for the
+        # account's region (fleet_status, vehicle calls after a region change).
+        return "not_registered"
     return "unknown"
 
 
@@ -157,6 +173,8 @@ class _Found:
     """The account's cars: id (VIN or re.alto entity id) to a label for the picker."""
     # Where the API answered, after any wrong-region redirect; "" behind a proxy.
     api_url: str = ""
+    needs_signing: dict[str, str] = field(default_factory=dict)
+    """Tesla cars that take signed commands only: VIN to name."""
 
 
 def _fallback_id(prefix: str, ids: list[str]) -> str:
@@ -214,13 +232,126 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
                 "auth_implementation": data["auth_implementation"],
             }
             return await self._async_test_and_finish(None)
-        return await self.async_step_oauth_api()
+        return await self.async_step_commands()
+
+    async def async_step_commands(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """How commands reach cars built since 2021, which accept signed commands only."""
+        return self.async_show_menu(step_id="commands", menu_options=COMMAND_ROUTES)
+
+    async def async_step_plain_commands(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Plain commands: enough for pre-2021 Model S and X."""
+        for key in (CONF_PROXY_URL, CONF_CA_FILE, CONF_SIGNING, CONF_DOMAIN):
+            self._data.pop(key, None)
+        return await self._async_test_and_finish(None)
+
+    # ------------------------------------------------------------ signing
+    async def async_step_signing_domain(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Sign here: the application's domain hosts our public key; Tesla registers it."""
+        key = await async_get_or_create_key(self.hass)
+        async_serve_public_key(self.hass)
+        errors: dict[str, str] = {}
+        detail = ""
+        if user_input is not None:
+            domain = normalize_domain(str(user_input.get(CONF_DOMAIN) or ""))
+            if domain is None:
+                errors[CONF_DOMAIN] = "invalid_domain"
+            else:
+                try:
+                    app = await self._async_application()
+                except ImplementationUnavailableError:
+                    # The application credentials were deleted since signing in.
+                    return self.async_abort(reason="missing_credentials")
+                problem = await async_register(self.hass, app, self._data[CONF_API_URL], domain, key)
+                if problem is None:
+                    for stale in (CONF_PROXY_URL, CONF_CA_FILE):
+                        self._data.pop(stale, None)
+                    self._data.update({CONF_SIGNING: SIGNING_KEY, CONF_DOMAIN: domain})
+                    return await self._async_test_and_finish("signing_domain")
+                errors["base"], detail = problem
+        return await self._async_show_signing_domain(errors, user_input, detail)
+
+    async def _async_show_signing_domain(
+        self, errors: dict[str, str], user_input: Mapping[str, Any] | None = None, detail: str = ""
+    ) -> ConfigFlowResult:
+        key = await async_get_or_create_key(self.hass)
+        suggested = (user_input or {}).get(CONF_DOMAIN) or self._data.get(CONF_DOMAIN) or self._own_domain()
+        schema = self.add_suggested_values_to_schema(
+            vol.Schema({vol.Required(CONF_DOMAIN): str}), {CONF_DOMAIN: suggested} if suggested else {}
+        )
+        domain = normalize_domain(str(suggested or "")) or "<your-domain>"
+        return self.async_show_form(
+            step_id="signing_domain",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "public_key": key.public_pem().decode().strip(),
+                "key_path": PUBLIC_KEY_PATH,
+                "key_url": public_key_url(domain),
+                "detail": detail,
+            },
+        )
+
+    def _own_domain(self) -> str | None:
+        """Where this Home Assistant is reached: it serves the key there by itself."""
+        try:
+            url = URL(get_url(self.hass, prefer_external=True))
+        except NoURLAvailableError:
+            return None
+        host = url.host or ""
+        # Only a domain Tesla could use: not a LAN address with a port.
+        return normalize_domain(host if url.explicit_port is None else f"{host}:{url.explicit_port}")
+
+    async def _async_application(self) -> Application:
+        """The developer application behind the sign-in: its client id, secret and token URL."""
+        if self.source == SOURCE_RECONFIGURE:
+            implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                self.hass, self._get_reconfigure_entry()
+            )
+        else:
+            implementation = self.flow_impl
+        assert isinstance(implementation, config_entry_oauth2_flow.LocalOAuth2Implementation)
+        return Application(implementation.client_id, implementation.client_secret, implementation.token_url)
+
+    async def async_step_signing_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Each car that needs signing must know the key: the owner pairs it in the Tesla app."""
+        assert self._found is not None
+        needing = self._found.needs_signing
+        domain = str(self._data[CONF_DOMAIN])
+        errors: dict[str, str] = {}
+        placeholders = {
+            "pairing_url": pairing_url(domain),
+            "domain": domain,
+            "cars": ", ".join(needing.values()),
+            "unpaired": "",
+        }
+        if user_input is not None:
+            if user_input.get(CONF_PAIR_LATER):
+                return await self._async_finish()
+            try:
+                unpaired = await self._async_unpaired(list(needing))
+            except ApiError as err:
+                errors["base"] = _error_key(err)
+            else:
+                if not unpaired:
+                    return await self._async_finish()
+                errors["base"] = "not_paired"
+                placeholders["unpaired"] = ", ".join(needing[vin] for vin in needing if vin in unpaired)
+        schema = pairing_schema(domain).extend({vol.Optional(CONF_PAIR_LATER, default=False): bool})
+        return self.async_show_form(
+            step_id="signing_pair", data_schema=schema, errors=errors, description_placeholders=placeholders
+        )
+
+    async def _async_unpaired(self, vins: list[str]) -> set[str]:
+        client = await async_create_client(
+            self.hass, static_token_source(self._data["token"]["access_token"]), self._data[CONF_API_URL]
+        )
+        return await TeslaAccount(client).async_unpaired(vins)
 
     async def async_step_oauth_api(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Optional: route through a local tesla-http-proxy for cars that need signing."""
+        """Route through a local tesla-http-proxy, which signs the commands itself."""
         if user_input is not None:
             return await self._async_proxy_input(user_input, "oauth_api")
-        return self.async_show_form(step_id="oauth_api", data_schema=self._proxy_schema({}))
+        return self.async_show_form(step_id="oauth_api", data_schema=self._proxy_schema(self._data))
 
     async def async_step_tesla_token(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An access token for a compatible endpoint or a proxy that issues its own."""
@@ -299,6 +430,9 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
                 self._data[key] = value
             else:
                 self._data.pop(key, None)
+        # The proxy signs, or nothing does: this installation's key is not used.
+        self._data.pop(CONF_SIGNING, None)
+        self._data.pop(CONF_DOMAIN, None)
         return await self._async_test_and_finish(step_id)
 
     async def _async_probe(self) -> _Found:
@@ -352,6 +486,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             title=title or "Tesla",
             vehicles={v.vin: f"{v.display_name or v.vin} ({v.vin})" for v in vehicles},
             api_url="" if proxy else client.base_url,
+            needs_signing={v.vin: vehicle_name(v) for v in vehicles if v.command_signing == "required"},
         )
 
     async def _async_test_and_finish(self, step_id: str | None) -> ConfigFlowResult:
@@ -369,7 +504,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         if errors:
             if step_id is None:
                 return self.async_abort(reason=errors["base"])
-            return self._async_show_step_again(step_id, errors)
+            return await self._async_show_step_again(step_id, errors)
         self._found = found
         # Every car seen now; a car added to the account later is recognised as new.
         self._data[CONF_KNOWN_VEHICLES] = list(found.vehicles)
@@ -381,14 +516,25 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             return self.async_update_reload_and_abort(self._get_reauth_entry(), data=self._data)
         if self.source == SOURCE_RECONFIGURE:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
-            return self.async_update_reload_and_abort(self._get_reconfigure_entry(), data=self._data)
-        self._abort_if_unique_id_configured()
-        if len(found.vehicles) >= 2:
-            return await self.async_step_vehicles()
-        self._data[CONF_VEHICLES] = list(found.vehicles)
-        return self.async_create_entry(title=found.title, data=self._data)
+        else:
+            self._abort_if_unique_id_configured()
+        if self._data.get(CONF_SIGNING) == SIGNING_KEY and found.needs_signing:
+            return await self.async_step_signing_pair()
+        return await self._async_finish()
 
-    def _async_show_step_again(self, step_id: str, errors: dict[str, str]) -> ConfigFlowResult:
+    async def _async_finish(self) -> ConfigFlowResult:
+        """The settings work: save them, or pick the cars of a new account."""
+        assert self._found is not None
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_reload_and_abort(self._get_reconfigure_entry(), data=self._data)
+        if len(self._found.vehicles) >= 2:
+            return await self.async_step_vehicles()
+        self._data[CONF_VEHICLES] = list(self._found.vehicles)
+        return self.async_create_entry(title=self._found.title, data=self._data)
+
+    async def _async_show_step_again(self, step_id: str, errors: dict[str, str]) -> ConfigFlowResult:
+        if step_id == "signing_domain":
+            return await self._async_show_signing_domain(errors)
         if step_id == "tesla_token":
             schema = vol.Schema(
                 {
@@ -461,7 +607,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         if user_input is not None:
             token = str(user_input.get(CONF_ACCESS_TOKEN, "")).strip()
             if not token:
-                return self._async_show_step_again("reauth_token", {CONF_ACCESS_TOKEN: "empty_token"})
+                return await self._async_show_step_again("reauth_token", {CONF_ACCESS_TOKEN: "empty_token"})
             self._data = {**self._get_reauth_entry().data, CONF_ACCESS_TOKEN: token}
             return await self._async_test_and_finish("reauth_token")
         return self.async_show_form(
@@ -474,7 +620,7 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         if user_input is not None:
             errors = self._realto_input(user_input, with_url=False)
             if errors:
-                return self._async_show_step_again("reauth_realto", errors)
+                return await self._async_show_step_again("reauth_realto", errors)
             return await self._async_test_and_finish("reauth_realto")
         return self.async_show_form(
             step_id="reauth_realto", data_schema=_realto_schema(self._data, with_url=False)
@@ -489,11 +635,10 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             if user_input is not None:
                 api_url = str(user_input.get(CONF_API_URL, "")).strip().rstrip("/")
                 if not valid_api_url(api_url):
-                    return self._async_show_step_again("reconfigure", {CONF_API_URL: "invalid_url"})
+                    return await self._async_show_step_again("reconfigure", {CONF_API_URL: "invalid_url"})
                 self._data[CONF_API_URL] = api_url
                 return await self._async_test_and_finish("reconfigure")
             schema = vol.Schema({vol.Required(CONF_API_URL, default=entry.data[CONF_API_URL]): URL_FIELD})
             return self.async_show_form(step_id="reconfigure", data_schema=schema)
-        if user_input is not None:
-            return await self._async_proxy_input(user_input, "reconfigure")
-        return self.async_show_form(step_id="reconfigure", data_schema=self._proxy_schema(entry.data))
+        # A signed-in account: choose again how commands reach the cars.
+        return self.async_show_menu(step_id="reconfigure", menu_options=COMMAND_ROUTES)

@@ -20,6 +20,11 @@ CONF_KNOWN_VEHICLES: Final = "known_vehicles"
 """Every vehicle the account had when last looked at; a vehicle missing here is new."""
 CONF_CLIENT_ID: Final = "client_id"
 CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a key, not a secret
+CONF_SIGNING: Final = "signing"
+"""How a Tesla account's commands are signed: SIGNING_KEY, or absent (plain REST, or the proxy)."""
+CONF_DOMAIN: Final = "domain"
+"""The domain of the user's Tesla developer application, where its public key is hosted."""
+SIGNING_KEY: Final = "key"
 
 PROVIDER_TESLA: Final = "tesla"
 PROVIDER_REALTO: Final = "realto"
@@ -27,6 +32,9 @@ PROVIDER_REALTO: Final = "realto"
 # Set to a base URL (e.g. the project's simulator) to run Tesla's OAuth flow against it
 # instead of auth.tesla.com; used by the demo and the end-to-end tests.
 ENV_TESLA_AUTH_URL: Final = "EV_CHARGE_CONTROL_TESLA_AUTH_URL"
+# The same developer override also stands in for the Tesla app's pairing page
+# (tesla.com/_ak/<domain>), which the simulator plays.
+TESLA_PAIRING_URL: Final = "https://tesla.com/_ak/{domain}"
 
 # --- Tesla polling policy -----------------------------------------------------------
 # Tesla bills every vehicle_data call ($0.002) and a car that is asked for data stays

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
     HomeAssistantError,
     ServiceValidationError,
 )
-from homeassistant.helpers import issue_registry as ir
 
 from .api import (
     ApiError,
@@ -21,18 +19,23 @@ from .api import (
     CommandRefused,
     CommunicationError,
     CooldownActive,
+    KeyNotPaired,
     MissingScope,
     RateLimited,
     ServerError,
+    SessionInfoInvalid,
+    SignedCommandFault,
     SigningRequired,
+    VehicleBusy,
     VehicleUnavailable,
     WakeTimeout,
 )
 from .api.errors import InvalidArgument
-from .const import DOMAIN
+from .const import CONF_DOMAIN, CONF_PROXY_URL, DOMAIN
 from .coordinator import VehicleCoordinator
+from .issues import async_clear_car_issues, async_raise_key_not_paired, async_raise_signing_not_set_up
+from .vehicle import Refusal
 
-ISSUE_SIGNING_REQUIRED = "command_signing_required"
 # Refusal reasons the cars are known to give, each with its own translated message;
 # any other reason is shown as the car worded it.
 REFUSALS = {
@@ -45,6 +48,12 @@ REFUSALS = {
     "charging": "refused_charging",
     "VehicleNotPluggedIn": "refused_disconnected",
 }
+# Protocol faults of signed commands that have a message of their own; the rest are
+# shown with the fault's name (Tesla's MessageFault_E).
+SIGNED_FAULTS = {
+    7: "signed_insufficient_privileges",
+    21: "signed_remote_access_disabled",
+}
 
 
 def _error(key: str, **placeholders: str) -> HomeAssistantError:
@@ -53,7 +62,7 @@ def _error(key: str, **placeholders: str) -> HomeAssistantError:
     )
 
 
-def command_error(hass: HomeAssistant, vehicle_name: str, err: ApiError) -> HomeAssistantError:
+def command_error(vehicle_name: str, err: ApiError) -> HomeAssistantError:
     """The translated error a user sees when a command fails."""
     name = vehicle_name
     if isinstance(err, CommandRefused):
@@ -64,17 +73,17 @@ def command_error(hass: HomeAssistant, vehicle_name: str, err: ApiError) -> Home
         when = err.allowed_at.isoformat(timespec="minutes") if err.allowed_at else "unknown"
         return _error("cooldown_active", name=name, allowed_at=when)
     if isinstance(err, SigningRequired):
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            ISSUE_SIGNING_REQUIRED,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_SIGNING_REQUIRED,
-            translation_placeholders={"name": name},
-            learn_more_url="https://github.com/teslamotors/vehicle-command#using-the-http-proxy",
-        )
         return _error("signing_required", name=name)
+    if isinstance(err, KeyNotPaired):
+        return _error("key_not_paired", name=name)
+    if isinstance(err, SessionInfoInvalid):
+        return _error("signing_session_invalid", name=name)
+    if isinstance(err, VehicleBusy):
+        return _error("vehicle_busy", name=name)
+    if isinstance(err, SignedCommandFault):
+        if err.fault in SIGNED_FAULTS:
+            return _error(SIGNED_FAULTS[err.fault], name=name)
+        return _error("signed_command_fault", name=name, fault=err.fault_name)
     if isinstance(err, WakeTimeout):
         return _error("wake_timeout", name=name)
     if isinstance(err, VehicleUnavailable):
@@ -111,19 +120,28 @@ async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterato
     A rejected credential also starts reauthentication, so the user is asked to sign
     in again instead of seeing every later command fail.  So does a missing scope, as
     for a poll or a set-up: a token without the command scopes still polls, and signing
-    in again is the only way to grant them.
+    in again is the only way to grant them.  A car that turns out to need signing, or
+    not to know the key, gets its repair.
     """
+    vehicle = coordinator.vehicle
+    entry = coordinator.config_entry
     try:
         yield
+    except Refusal as err:
+        raise refuse(err.translation_key, **err.placeholders) from err
     except ApiError as err:
         if isinstance(err, (AuthenticationError, MissingScope)):
-            coordinator.config_entry.async_start_reauth(coordinator.hass)
-        raise command_error(coordinator.hass, coordinator.vehicle.name, err) from err
-    # The command went through: a signing repair raised for this car is fixed (the
-    # user added the key or set up the proxy), and would otherwise stay for good.
-    issue = ir.async_get(coordinator.hass).async_get_issue(DOMAIN, ISSUE_SIGNING_REQUIRED)
-    if issue is not None and (issue.translation_placeholders or {}).get("name") == coordinator.vehicle.name:
-        ir.async_delete_issue(coordinator.hass, DOMAIN, ISSUE_SIGNING_REQUIRED)
+            entry.async_start_reauth(coordinator.hass)
+        elif isinstance(err, KeyNotPaired) and entry.data.get(CONF_DOMAIN):
+            async_raise_key_not_paired(
+                coordinator.hass, entry.entry_id, vehicle.unique_id, vehicle.name, entry.data[CONF_DOMAIN]
+            )
+        elif isinstance(err, SigningRequired) and not entry.data.get(CONF_PROXY_URL):
+            async_raise_signing_not_set_up(coordinator.hass, entry.entry_id, vehicle.unique_id, vehicle.name)
+        raise command_error(vehicle.name, err) from err
+    # The command went through: whatever a repair said about this car's signing is
+    # fixed (the key was paired, signing set up), and would otherwise stay for good.
+    async_clear_car_issues(coordinator.hass, entry.entry_id, vehicle.unique_id)
 
 
 def setup_error(err: ApiError) -> Exception:

@@ -57,6 +57,7 @@ _DEPARTURE_FIELDS: dict[vol.Marker, object] = {
     vol.Optional("enable"): object,
     vol.Optional("departure_time"): object,
     vol.Optional("end_off_peak_time"): object,
+    vol.Optional("off_peak_start_time"): object,
 }
 _DEPARTURE_FIELDS.update({vol.Optional(flag): object for flag in _DEPARTURE_FLAGS})
 SCHEDULED_DEPARTURE_SCHEMA = vol.Schema(_DEPARTURE_FIELDS)
@@ -153,6 +154,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         flags: dict[str, Any] = {flag: _bool(call, flag, default=False) for flag in _DEPARTURE_FLAGS}
         departure = _minutes(call, "departure_time")
         end_off_peak = _minutes(call, "end_off_peak_time")
+        off_peak_start = _minutes(call, "off_peak_start_time")
         if enable and departure is None:
             raise refuse("time_required", field="departure_time")
         off_peak = flags["off_peak_charging_enabled"] or flags["off_peak_charging_weekdays_only"]
@@ -162,6 +164,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             enable=enable,
             departure_time=departure or 0,
             end_off_peak_time=end_off_peak or 0,
+            off_peak_start_time=off_peak_start,
             **flags,
         )
         await _run(coordinator, lambda vehicle: vehicle.async_set_scheduled_departure(settings))

@@ -19,8 +19,16 @@ from typing import Any, override
 from homeassistant.util import dt as dt_util
 
 from .api import CostCounter, NotFound, VehicleUnavailable, WrongRegion
-from .api.tesla import ChargeState, ChargingState, CommandResult, TeslaClient, Vehicle as ApiVehicle
+from .api.tesla import (
+    ChargeState,
+    ChargingState,
+    CommandResult,
+    TeslaClient,
+    Vehicle as ApiVehicle,
+    VehicleData,
+)
 from .api.tesla.const import Endpoint, VehicleState
+from .api.tesla.models import ChargeSchedule, PreconditionSchedule
 from .const import (
     MANUFACTURER_TESLA,
     TESLA_CHARGING_AWAKE,
@@ -35,7 +43,21 @@ from .const import (
     TESLA_WAKE_TIMEOUT,
 )
 from .data import Capability, ChargingStatus, EVData
-from .vehicle import CommandOutcome, DepartureSettings, PollResult, Vehicle
+from .tesla_schedules import (
+    OFF_PEAK_SCHEDULE_ID,
+    PRECONDITION_SCHEDULE_ID,
+    Home,
+    daily_start,
+    disabled,
+    find,
+    is_enabled,
+    next_start,
+    off_peak_window,
+    precondition_at,
+    start_minutes,
+    starts_charging,
+)
+from .vehicle import CommandOutcome, DepartureSettings, PollResult, Refusal, Vehicle
 
 MILES_TO_KM = 1.609344
 LOW_AMPS = 5
@@ -60,12 +82,27 @@ _CHARGING_STATUS = {
     ChargingState.DISCONNECTED: ChargingStatus.DISCONNECTED,
     ChargingState.NO_POWER: ChargingStatus.NO_POWER,
 }
+# One data request, billed the same whatever it holds: the charge state, the drive state
+# (driving or parked), the firmware, and the charge schedules that replace scheduled
+# charging on firmware 2024.26+.
+DATA_ENDPOINTS = (
+    Endpoint.CHARGE_STATE,
+    Endpoint.DRIVE_STATE,
+    Endpoint.VEHICLE_STATE,
+    Endpoint.CHARGE_SCHEDULE_DATA,
+    Endpoint.PRECONDITIONING_SCHEDULE_DATA,
+)
 # The fourth VIN character names the model.
 _MODELS = {"S": "Model S", "3": "Model 3", "X": "Model X", "Y": "Model Y", "C": "Cybertruck", "R": "Roadster"}
 
 
 def model_from_vin(vin: str) -> str | None:
     return _MODELS.get(vin[3:4].upper()) if len(vin) == 17 else None
+
+
+def vehicle_name(summary: ApiVehicle) -> str:
+    """As the owner named the car in the Tesla app, else its model, else its VIN."""
+    return summary.display_name or model_from_vin(summary.vin) or summary.vin
 
 
 def _km(miles: float | None) -> float | None:
@@ -115,10 +152,14 @@ class TeslaAccount:
         on_base_url_change: Callable[[str], Awaitable[None]] | None = None,
         *,
         follow_region: bool = True,
+        signs_commands: bool = False,
     ) -> None:
         """``follow_region`` is off behind a proxy: its wrong-region answer names Tesla's
-        own host, and going there would bypass the proxy and its command signing."""
+        own host, and going there would bypass the proxy and its command signing.
+        ``signs_commands``: the client holds this installation's key and signs commands
+        for the cars that require it."""
         self.client = client
+        self.signs_commands = signs_commands
         self._on_base_url_change = on_base_url_change
         self._follow_region = follow_region
         self._states: dict[str, ApiVehicle] = {}
@@ -156,6 +197,11 @@ class TeslaAccount:
         finally:
             self._pending = None
 
+    async def async_unpaired(self, vins: list[str]) -> set[str]:
+        """The cars among ``vins`` that do not know the key Tesla holds for the application."""
+        status = await self.client.fleet_status(vins)
+        return {vin for vin in vins if vin not in status.key_paired_vins}
+
     def note_state(self, vin: str, state: VehicleState) -> None:
         """Remember what a command learnt about a car's state."""
         known = self._states.get(vin)
@@ -177,15 +223,18 @@ class TeslaVehicle(Vehicle):
     manufacturer = MANUFACTURER_TESLA
     decision_max_age = TESLA_DECISION_MAX_AGE
 
-    def __init__(self, account: TeslaAccount, summary: ApiVehicle) -> None:
+    def __init__(self, account: TeslaAccount, summary: ApiVehicle, home: Home) -> None:
         self.account = account
         self.client = account.client
+        self.home = home
         self.vin = summary.vin
         self.unique_id = summary.vin
         self.serial_number = summary.vin
         self.model = model_from_vin(summary.vin)
-        self.name = summary.display_name or self.model or summary.vin
+        self.name = vehicle_name(summary)
         self.command_signing = summary.command_signing
+        self.signed = account.signs_commands and summary.command_signing == "required"
+        self.client.set_command_signing(self.vin, self.signed)
         self._state = summary.state
         self._state_at = dt_util.utcnow()
         self._lock = asyncio.Lock()
@@ -193,6 +242,11 @@ class TeslaVehicle(Vehicle):
         self._last: EVData | None = None
         self._driving = False
         self._parked_at: datetime | None = None
+        # What the last data said about schedules; None until the car was read once.
+        self._firmware: str | None = None
+        self._charge_schedules: tuple[ChargeSchedule, ...] | None = None
+        self._precondition_schedules: tuple[PreconditionSchedule, ...] | None = None
+        self._uses_schedules: bool | None = None
 
     @property
     @override
@@ -201,7 +255,15 @@ class TeslaVehicle(Vehicle):
 
     @override
     def diagnostics(self) -> dict[str, Any]:
-        return {"state": self._state, "command_signing": self.command_signing, "model": self.model}
+        return {
+            "state": self._state,
+            "command_signing": self.command_signing,
+            "signed_here": self.signed,
+            "model": self.model,
+            "firmware": self._firmware,
+            "uses_charge_schedules": self._uses_schedules,
+            "charge_schedules": len(self._charge_schedules or ()),
+        }
 
     @override
     def request_fresh_data(self) -> None:
@@ -244,18 +306,16 @@ class TeslaVehicle(Vehicle):
         """The car is online: fetch its data if it is due."""
         if self._wants_data(data):
             try:
-                # The drive state costs nothing more in the same request.
-                fresh = await self.client.vehicle_data(
-                    self.vin, (Endpoint.CHARGE_STATE, Endpoint.DRIVE_STATE)
-                )
+                fresh = await self.client.vehicle_data(self.vin, DATA_ENDPOINTS)
             except VehicleUnavailable:
                 # It fell asleep between the state check and the data call.
                 self._note_state(VehicleState.ASLEEP)
                 return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
             self._refresh_data = False
             self._note_drive(fresh.raw.get("drive_state"))
+            self._note_schedules(fresh)
             if fresh.charge_state is not None:
-                data = charge_state_to_data(fresh.charge_state, dt_util.utcnow())
+                data = self._with_schedules(charge_state_to_data(fresh.charge_state, dt_util.utcnow()))
         else:
             data = data.with_changes(online=True)
         self._last = data
@@ -271,6 +331,25 @@ class TeslaVehicle(Vehicle):
             and data.online is True
             and data.updated_at is not None
             and dt_util.utcnow() - data.updated_at < TESLA_CHARGING_AWAKE
+        )
+
+    def _note_schedules(self, fresh: VehicleData) -> None:
+        self._firmware = fresh.firmware or self._firmware
+        self._uses_schedules = fresh.uses_charge_schedules
+        if fresh.charge_schedules is not None:
+            self._charge_schedules = fresh.charge_schedules
+        if fresh.precondition_schedules is not None:
+            self._precondition_schedules = fresh.precondition_schedules
+
+    def _with_schedules(self, data: EVData) -> EVData:
+        """On charge-schedule firmware, scheduled charging is read from the schedules."""
+        if not self._uses_schedules:
+            return data
+        schedules = self._charge_schedules or ()
+        return data.with_changes(
+            scheduled_charging_enabled=is_enabled(schedules),
+            scheduled_charging_minutes=start_minutes(schedules),
+            scheduled_charging_start=next_start(schedules, dt_util.utcnow(), dt_util.get_default_time_zone()),
         )
 
     def _note_drive(self, drive_state: object) -> None:
@@ -379,28 +458,115 @@ class TeslaVehicle(Vehicle):
             return self._confirm()
         return CommandOutcome({"charge_limit": standard})
 
+    async def _uses_charge_schedules(self) -> bool:
+        """Whether the car takes charge schedules: known from data, else read once.
+
+        A car asleep since Home Assistant started has not said which firmware it runs;
+        it is about to be woken for the command anyway, so one data request settles it.
+        """
+        if self._uses_schedules is None:
+            async with self._lock:
+                await self._ensure_awake()
+                fresh = await self.client.vehicle_data(self.vin, DATA_ENDPOINTS)
+                self._note_schedules(fresh)
+        return bool(self._uses_schedules)
+
     @override
     async def async_set_scheduled_charging(self, enable: bool, minutes: int) -> CommandOutcome:
-        await self._command(lambda: self.client.set_scheduled_charging(self.vin, enable, minutes))
         changes: dict[str, Any] = {"scheduled_charging_enabled": enable}
         if enable:
             changes["scheduled_charging_minutes"] = minutes
         else:
             changes["scheduled_charging_start"] = None
+        if await self._uses_charge_schedules():
+            await self._set_daily_start(enable, minutes)
+        else:
+            await self._command(lambda: self.client.set_scheduled_charging(self.vin, enable, minutes))
         return self._confirm(**changes)
+
+    async def _set_daily_start(self, enable: bool, minutes: int) -> None:
+        """On: our daily start at ``minutes``. Off: every schedule that starts charging is
+        turned off (kept, with its times), so the car charges when plugged in, as the
+        older scheduled-charging switch did."""
+        if enable:
+            await self._add_charge_schedule(daily_start(minutes, self.home))
+            return
+        for current in self._charge_schedules or ():
+            if starts_charging(current):
+                await self._add_charge_schedule(disabled(current))
 
     @override
     async def async_set_scheduled_departure(self, settings: DepartureSettings) -> CommandOutcome:
-        await self._command(
-            lambda: self.client.set_scheduled_departure(
-                self.vin,
-                enable=settings.enable,
-                departure_time=settings.departure_time,
-                preconditioning_enabled=settings.preconditioning_enabled,
-                preconditioning_weekdays_only=settings.preconditioning_weekdays_only,
-                off_peak_charging_enabled=settings.off_peak_charging_enabled,
-                off_peak_charging_weekdays_only=settings.off_peak_charging_weekdays_only,
-                end_off_peak_time=settings.end_off_peak_time,
+        if await self._uses_charge_schedules():
+            await self._set_departure_schedules(settings)
+        else:
+            await self._command(
+                lambda: self.client.set_scheduled_departure(
+                    self.vin,
+                    enable=settings.enable,
+                    departure_time=settings.departure_time,
+                    preconditioning_enabled=settings.preconditioning_enabled,
+                    preconditioning_weekdays_only=settings.preconditioning_weekdays_only,
+                    off_peak_charging_enabled=settings.off_peak_charging_enabled,
+                    off_peak_charging_weekdays_only=settings.off_peak_charging_weekdays_only,
+                    end_off_peak_time=settings.end_off_peak_time,
+                )
             )
-        )
         return self._confirm()
+
+    async def _set_departure_schedules(self, settings: DepartureSettings) -> None:
+        """The departure as schedules: preconditioning at the departure time, and charging
+        between the start and the end of off-peak hours."""
+        precondition = settings.enable and (
+            settings.preconditioning_enabled or settings.preconditioning_weekdays_only
+        )
+        off_peak = settings.enable and (
+            settings.off_peak_charging_enabled or settings.off_peak_charging_weekdays_only
+        )
+        if off_peak and settings.off_peak_start_time is None:
+            # Checked before anything is sent: without it the car would charge at once.
+            raise Refusal("off_peak_start_required", name=self.name)
+        wanted_precondition = (
+            precondition_at(settings.departure_time, settings.preconditioning_weekdays_only, self.home)
+            if precondition
+            else None
+        )
+        wanted_off_peak = (
+            off_peak_window(
+                settings.off_peak_start_time or 0,
+                settings.end_off_peak_time,
+                settings.off_peak_charging_weekdays_only,
+                self.home,
+            )
+            if off_peak
+            else None
+        )
+        current_precondition = find(self._precondition_schedules or (), PRECONDITION_SCHEDULE_ID)
+        if wanted_precondition is not None:
+            await self._add_precondition_schedule(wanted_precondition)
+        elif current_precondition is not None and current_precondition.enabled:
+            await self._add_precondition_schedule(disabled(current_precondition))
+        current_off_peak = find(self._charge_schedules or (), OFF_PEAK_SCHEDULE_ID)
+        if wanted_off_peak is not None:
+            await self._add_charge_schedule(wanted_off_peak)
+        elif current_off_peak is not None and current_off_peak.enabled:
+            await self._add_charge_schedule(disabled(current_off_peak))
+
+    async def _add_charge_schedule(self, schedule: ChargeSchedule) -> None:
+        """Add a schedule, or change the one with the same id; the car's list follows, so
+        the next command decides on what the car now holds, not on the last poll."""
+        await self._command(lambda: self.client.add_charge_schedule(self.vin, schedule))
+        self._charge_schedules = _with_schedule(self._charge_schedules, schedule)
+
+    async def _add_precondition_schedule(self, schedule: PreconditionSchedule) -> None:
+        await self._command(lambda: self.client.add_precondition_schedule(self.vin, schedule))
+        self._precondition_schedules = _with_schedule(self._precondition_schedules, schedule)
+
+
+def _with_schedule[S: (ChargeSchedule, PreconditionSchedule)](
+    schedules: tuple[S, ...] | None, schedule: S
+) -> tuple[S, ...]:
+    """``schedules`` with ``schedule`` added, or replacing the one with its id."""
+    kept: list[S] = [current for current in schedules or () if current.id != schedule.id]
+    kept.append(schedule)
+    return tuple(kept)

@@ -45,6 +45,22 @@ class DepartureSettings:
     off_peak_charging_enabled: bool = False
     off_peak_charging_weekdays_only: bool = False
     end_off_peak_time: int = 0
+    off_peak_start_time: int | None = None
+    """When off-peak hours begin: cars with charge schedules need it to charge only
+    then; older cars choose the start themselves and ignore it."""
+
+
+class Refusal(Exception):
+    """A command that cannot apply to this car as asked; nothing was sent.
+
+    Raised by vehicles for input only the car's kind can judge (what its firmware
+    supports); shown to the user as a translated validation error.
+    """
+
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        super().__init__(translation_key)
+        self.translation_key = translation_key
+        self.placeholders = placeholders
 
 
 class Vehicle(ABC):

@@ -4,9 +4,14 @@
 
 Starts the simulator with the demo scenario, starts ``hass -c config/`` with the
 integration linked in, onboards it (owner ``demo`` / ``demo-password``) and adds the
-demo's Tesla and re.alto accounts through the config flow, all over Home Assistant's
-HTTP API.  Then it waits; Ctrl-C stops Home Assistant (gracefully, so it saves its
-state) and the simulator.  A second run finds the owner and the accounts already there.
+demo's accounts through the config flow, all over Home Assistant's HTTP API: the Tesla
+account as a new user adds one (application credentials, sign in with Tesla, sign
+commands here with Home Assistant's own address as the domain, pair the key on the
+simulator's stand-in for the Tesla app), and the re.alto account.  Then it waits;
+Ctrl-C stops Home Assistant (gracefully, so it saves its state) and the simulator.
+
+A second run finds the owner and the accounts already there.  The simulator starts
+afresh, so it is first given back what Tesla would remember (``tesla_memory.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import aiohttp
 from .harness import (
     DEMO_NAME,
     DEMO_PASSWORD,
+    DEMO_SCENARIO,
     DEMO_USER,
     ENV_TESLA_AUTH_URL,
     ROOT,
@@ -40,6 +46,7 @@ from .harness import (
     port_is_free,
     sign_in,
 )
+from .tesla_memory import TeslaMemory, recall, register_again, scenario_for
 
 
 def say(text: str = "") -> None:
@@ -68,11 +75,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def set_up(hass: HomeAssistant, sim: Simulator) -> None:
+async def set_up(hass: HomeAssistant, sim: Simulator, memory: TeslaMemory | None) -> None:
     async with aiohttp.ClientSession() as session:
         await sim.wait_ready(session)
         say(_indent(sim.child.output().strip()))
+        if memory is not None:
+            # The simulator forgets everything when it stops; Tesla does not.
+            remembered = "the sign-in"
+            if await register_again(session, sim.url, memory):
+                remembered += f", the domain {memory.domain} with its key, the key paired with the cars"
+            say("  given back what Tesla remembers of the last run (the simulator starts afresh):")
+            say(f"    {remembered}")
         say("Starting Home Assistant ...")
+        hass.start()
         await hass.wait_ready(session)
         tokens, onboarded = await sign_in(
             session, hass.url, name=DEMO_NAME, username=DEMO_USER, password=DEMO_PASSWORD
@@ -122,14 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     hass: HomeAssistant | None = None
     status = 0
     try:
-        sim = Simulator(args.sim_port, config / "simulator.log")
+        # Read before anything starts: Home Assistant's stores as the last run left them.
+        try:
+            memory = recall(config)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            say(f"warning: could not read the last run's Tesla set-up ({err!r}); the simulator starts empty")
+            memory = None
+        scenario = scenario_for(memory, config) if memory is not None else DEMO_SCENARIO
+        sim = Simulator(args.sim_port, config / "simulator.log", scenario=scenario)
         say(f"Starting the simulator (log: {_rel(sim.child.log_path)}) ...")
         # configuration.yaml reads the port from DEMO_HASS_PORT (default 8123); Tesla
-        # sign-in ("Tesla account" in the Add integration dialog) goes to the simulator.
+        # sign-in ("Tesla account" in the Add integration dialog) and the pairing link go
+        # to the simulator.
         env = {ENV_TESLA_AUTH_URL: sim.url, "DEMO_HASS_PORT": str(args.port)}
         hass = HomeAssistant(config, args.port, env=env)
-        hass.start()
-        asyncio.run(set_up(hass, sim))
+        asyncio.run(set_up(hass, sim, memory))
         say()
         say(f"Home Assistant is ready ({elapsed_since(start)}): {hass.url}")
         say(f"  log in as: {DEMO_USER} / {DEMO_PASSWORD}")

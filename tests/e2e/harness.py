@@ -17,8 +17,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 import contextlib
 import ctypes
 from dataclasses import dataclass, field
+import html
+import importlib.util
 import os
 from pathlib import Path
+import re
 import signal
 import socket
 import subprocess
@@ -42,11 +45,22 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password"
 
 # The demo account of simulator/scenarios/default.yaml.
+DEMO_TESLA_EMAIL = "demo@example.com"
 DEMO_TESLA_TOKEN = "demo-access-token"
 DEMO_REALTO_CLIENT = "demo-client"
 DEMO_REALTO_SECRET = "demo-secret"
+# The demo's Tesla developer application, entered as application credentials.  The
+# simulator accepts any client id and secret while its scenario lists no applications.
+DEMO_TESLA_APP_ID = "demo-tesla-app"
+DEMO_TESLA_APP_SECRET = "demo-tesla-app-secret"
+DEMO_TESLA_APP_NAME = "Tesla developer application (simulator)"
 
 ENV_TESLA_AUTH_URL = "EV_CHARGE_CONTROL_TESLA_AUTH_URL"
+# Tesla's well-known path for an application's public key (Home Assistant serves it), and
+# where the integration keeps the private half, relative to the config folder.  Written
+# out here rather than imported: the tests check the integration, not copy it.
+PUBLIC_KEY_PATH = "/.well-known/appspecific/com.tesla.3p.public-key.pem"
+KEY_FILE = Path(".storage") / "ev_charge_control.tesla_command_key.pem"
 
 # What Home Assistant needs to be used as users use it: the frontend (dashboards,
 # device pages, the login page), Assist, and what they depend on.  Nothing here
@@ -268,6 +282,14 @@ class SimulatorAdmin:
     async def vehicle(self, vin: str) -> dict[str, Any]:
         return dict(await self._json("GET", f"/sim/vehicles/{vin}"))
 
+    async def signing(self, vin: str) -> dict[str, Any]:
+        """The car's side of signed commands: its paired keys, sessions and counters."""
+        return dict(await self._json("GET", f"/sim/vehicles/{vin}/signing"))
+
+    async def partner(self) -> dict[str, Any]:
+        """Tesla's side of the developer applications: the registered domains and keys."""
+        return dict(await self._json("GET", "/sim/partner"))
+
     async def realto_entity(self, entity_id: str) -> dict[str, Any]:
         return dict(await self._json("GET", f"/sim/realto/entities/{entity_id}"))
 
@@ -303,6 +325,21 @@ def link_integration(config_dir: Path) -> None:
     link.symlink_to(target, target_is_directory=True)
 
 
+def check_frontend_installed() -> None:
+    """Fail early, and say why, when Home Assistant's frontend package is missing.
+
+    Without it the ``frontend`` integration fails to set up (and everything that depends
+    on it); the log's next error, about ffmpeg (a dependency of text-to-speech, harmless
+    here), is easy to take for the cause.
+    """
+    if importlib.util.find_spec("hass_frontend") is None:
+        raise ProcessFailed(
+            "Home Assistant's frontend (home-assistant-frontend, tests/e2e/requirements.txt) is not "
+            f"installed in {Path(sys.executable).parent.parent}: scripts/test and scripts/develop "
+            "install it, or run: . scripts/_env.sh && . tests/e2e/prepare.sh && ensure_e2e_packages"
+        )
+
+
 class HomeAssistant:
     """``hass -c <config_dir>`` with the port its configuration.yaml names."""
 
@@ -314,6 +351,7 @@ class HomeAssistant:
         self.child: Child | None = None
 
     def start(self) -> None:
+        check_frontend_installed()
         # --skip-pip: never install packages at run time (onboarding starts a few
         # integrations whose requirements are not in the virtual environment; they
         # just fail to load, as they would offline).
@@ -635,28 +673,185 @@ async def follow_oauth(session: aiohttp.ClientSession, authorize_url: str) -> UR
     return callback
 
 
+def loopback_domain(url: str) -> str:
+    """``127.0.0.1:<port>`` of a local server: the application domain Tesla (here the
+    simulator) fetches the public key from, over http because it is this machine."""
+    parsed = URL(url)
+    return f"{parsed.host}:{parsed.port}"
+
+
+async def ensure_tesla_application(ws: WebSocket, client_id: str, client_secret: str) -> bool:
+    """The developer application's client id and secret, as Settings -> Application
+    credentials -> Add stores them; True when they were added now, False if already there."""
+    for item in await ws.call("application_credentials/list"):
+        if item["domain"] == DOMAIN and item["client_id"] == client_id:
+            return False
+    await ws.call(
+        "application_credentials/create",
+        domain=DOMAIN,
+        client_id=client_id,
+        client_secret=client_secret,
+        name=DEMO_TESLA_APP_NAME,
+    )
+    return True
+
+
+@dataclass
+class Pairing:
+    """The pairing step as the owner met it: the link, the page it opened, the cars added."""
+
+    url: str
+    cars: list[str]  # the names the form said need the key
+    page: str = ""
+    added: dict[str, str] = field(default_factory=dict)  # VIN -> name, each "Add" tapped
+
+
+@dataclass
+class TeslaSetUp:
+    """Every answer of the "Tesla account" flow, in order, and the pairing it asked for."""
+
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    pairing: Pairing | None = None
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return self.steps[-1]
+
+    def keep(self, result: Mapping[str, Any]) -> dict[str, Any]:
+        self.steps.append(dict(result))
+        if result.get("type") == "form" and result.get("errors") and not _expected(result):
+            raise ApiError(f"the {result['step_id']} form says {result['errors']}: {dict(result)}")
+        return self.steps[-1]
+
+
+def _expected(result: Mapping[str, Any]) -> bool:
+    """The one error the set-up provokes on purpose: submitting before pairing."""
+    return result.get("step_id") == "signing_pair" and result.get("errors") == {"base": "not_paired"}
+
+
+async def add_tesla_account(
+    api: Api, domain: str, *, vehicles: list[str] | None = None, submit_before_pairing: bool = False
+) -> TeslaSetUp:
+    """Add a Tesla account as a new user does, and sign its commands here.
+
+    Sign in with Tesla (the simulator's authorize page consents at once and sends the
+    browser back to Home Assistant), choose "Sign them here", enter ``domain`` (Tesla
+    fetches the public key from it and registers it for the application), then pair:
+    open the link the form shows (the simulator's stand-in for the Tesla app) and tap
+    "Add" for each car the form names, as the owner does on the phone.  Then submit, and
+    pick ``vehicles`` (all by default).  ``submit_before_pairing`` submits once before
+    pairing, as an impatient owner would (the form then says which car lacks the key).
+    """
+    done = TeslaSetUp()
+    flow = done.keep(await api.flow_start(DOMAIN))
+    result = done.keep(
+        await api.flow_step(flow["flow_id"], {"next_step_id": "tesla_oauth"}, headers=frontend_base(api.url))
+    )
+    if result.get("step_id") == "pick_implementation":  # more than one application entered
+        ours = [o for o in result["data_schema"][0]["options"] if DEMO_TESLA_APP_ID.replace("-", "_") in o[0]]
+        choice = ours[0][0] if ours else result["data_schema"][0]["options"][0][0]
+        result = done.keep(await api.flow_step(result["flow_id"], {"implementation": choice}))
+    if result.get("type") != "external":
+        raise ApiError(f"signing in with Tesla: {result}")
+    await follow_oauth(api.session, result["url"])
+    result = done.keep(await api.flow_step(result["flow_id"], {}))
+    if result.get("type") == "menu" and result.get("step_id") == "commands":
+        result = done.keep(await api.flow_step(result["flow_id"], {"next_step_id": "signing_domain"}))
+        result = done.keep(await api.flow_step(result["flow_id"], {"domain": domain}))
+    if result.get("type") == "form" and result.get("step_id") == "signing_pair":
+        placeholders = result["description_placeholders"]
+        done.pairing = Pairing(placeholders["pairing_url"], placeholders["cars"].split(", "))
+        if submit_before_pairing:
+            result = done.keep(await api.flow_step(result["flow_id"], {}))
+        if result.get("step_id") == "signing_pair":  # not paired yet: as it is for a new car
+            await pair_cars(api.session, done.pairing)
+            result = done.keep(await api.flow_step(result["flow_id"], {}))
+    if result.get("type") == "form" and result.get("step_id") == "vehicles":
+        options = [o["value"] for o in result["data_schema"][0]["selector"]["select"]["options"]]
+        result = done.keep(await api.flow_step(result["flow_id"], {"vehicles": vehicles or options}))
+    return done
+
+
+_PAGE_CAR = re.compile(r"<li>(?P<name>.+?) \((?P<vin>[A-HJ-NPR-Z0-9]{17})\)")
+
+
+async def pair_cars(session: aiohttp.ClientSession, pairing: Pairing) -> None:
+    """What the owner does at the pairing link: open it, tap "Add" for each car named."""
+    async with session.get(pairing.url) as response:
+        pairing.page = await response.text()
+        assert response.status == 200, f"{pairing.url}: {response.status} {pairing.page}"
+    listed = {m["vin"]: html.unescape(m["name"]) for m in _PAGE_CAR.finditer(pairing.page)}
+    for vin, name in listed.items():
+        if name not in pairing.cars:
+            continue
+        async with session.post(pairing.url, data={"vin": vin}) as response:
+            text = await response.text()
+            assert response.status == 200, f"adding the key to {name}: {response.status} {text}"
+        pairing.added[vin] = name
+    missing = set(pairing.cars) - set(pairing.added.values())
+    assert not missing, f"{pairing.url} lists no {sorted(missing)}: {pairing.page}"
+
+
+async def add_realto_account(api: Api, sim_url: str) -> list[dict[str, Any]]:
+    """The re.alto account with the demo client's credentials: the flow's answers."""
+    steps = [await api.flow_start(DOMAIN)]
+    steps.append(await api.flow_step(steps[-1]["flow_id"], {"next_step_id": "realto"}))
+    steps.append(
+        await api.flow_step(
+            steps[-1]["flow_id"],
+            {
+                "api_url": f"{sim_url}/api",
+                "client_id": DEMO_REALTO_CLIENT,
+                "client_secret": DEMO_REALTO_SECRET,
+            },
+        )
+    )
+    return steps
+
+
 async def add_demo_entries(api: Api, sim_url: str) -> list[str]:
     """Add the demo's accounts through the config flow; lines saying what happened.
 
-    Idempotent: an account that is already set up makes the flow abort with
-    ``already_configured``, the integration's own guard against duplicates.
+    Idempotent: a Tesla account already there (by its title, the account's email) is
+    left alone, and for re.alto the flow aborts with ``already_configured``, the
+    integration's own guard against duplicates.
     """
     said: list[str] = []
-    flow = await api.flow_start(DOMAIN)
-    result = await api.flow_step(flow["flow_id"], {"next_step_id": "tesla_token"})
-    result = await api.flow_step(result["flow_id"], {"api_url": sim_url, "access_token": DEMO_TESLA_TOKEN})
-    if result.get("type") == "form" and result.get("step_id") == "vehicles":
-        options = result["data_schema"][0]["selector"]["select"]["options"]
-        result = await api.flow_step(result["flow_id"], {"vehicles": [o["value"] for o in options]})
-    said.append(_flow_outcome("Tesla", result))
-    flow = await api.flow_start(DOMAIN)
-    result = await api.flow_step(flow["flow_id"], {"next_step_id": "realto"})
-    result = await api.flow_step(
-        result["flow_id"],
-        {"api_url": f"{sim_url}/api", "client_id": DEMO_REALTO_CLIENT, "client_secret": DEMO_REALTO_SECRET},
+    async with await api.websocket() as ws:
+        added = await ensure_tesla_application(ws, DEMO_TESLA_APP_ID, DEMO_TESLA_APP_SECRET)
+    said.append(
+        f"Tesla application credentials {'added' if added else 'already there'} (client id {DEMO_TESLA_APP_ID})"
     )
-    said.append(_flow_outcome("re.alto", result))
+    domain = loopback_domain(api.url)
+    tesla = [e for e in await api.entries() if e["title"] == DEMO_TESLA_EMAIL]
+    if tesla:
+        said.append(f"Tesla account already set up: {DEMO_TESLA_EMAIL}")
+        said.append(f"  pairing link: {sim_url}/_ak/{domain} (a button per car)")
+    else:
+        done = await add_tesla_account(api, domain)
+        said.extend(_tesla_story(done, domain))
+    said.append(_flow_outcome("re.alto", (await add_realto_account(api, sim_url))[-1]))
     return said
+
+
+def _tesla_story(done: TeslaSetUp, domain: str) -> list[str]:
+    """What the demo did in the Tesla set-up, and how a person does it instead."""
+    lines = ["Tesla account: signed in with Tesla on the simulator (its sign-in page agrees at once)"]
+    if any(step.get("step_id") == "signing_domain" for step in done.steps):
+        lines += [
+            f"  commands signed here, domain {domain}: the simulator fetched the public key from",
+            f"  http://{domain}{PUBLIC_KEY_PATH} and registered it",
+        ]
+    if done.pairing is not None and done.pairing.added:
+        cars = ", ".join(done.pairing.added.values())
+        lines += [
+            f"  pairing: the demo opened {done.pairing.url} and added the key to {cars},",
+            "  as the owner does in the Tesla app (by hand: open that link in a browser, a button per car)",
+        ]
+    elif done.pairing is not None:
+        lines.append(f"  pairing: the cars had the key already (pairing link: {done.pairing.url})")
+    lines.append(_flow_outcome("Tesla", done.result))
+    return lines
 
 
 def _flow_outcome(what: str, result: Mapping[str, Any]) -> str:

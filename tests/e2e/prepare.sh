@@ -1,5 +1,7 @@
 # What the demo and the end-to-end tests need beyond .venv's test pins; sourced by
 # scripts/develop and scripts/test after scripts/_env.sh (which sets ROOT and VENV).
+# Not ffmpeg: only text-to-speech uses it (the demo's Assist pipelines load it and log
+# that it is missing); the frontend, typed Assist and the tests do not need it.
 
 E2E_REQUIREMENTS="$ROOT/tests/e2e/requirements.txt"
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+import socket
 import time
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from yarl import URL
 
 from custom_components.ev_charge_control.const import (
     CONF_API_URL,
@@ -23,6 +29,12 @@ from ..helpers import ACCOUNT_ID, VIN, SimulatorHandle
 
 AUTH_DOMAIN = "cred"
 """The application credentials' id that OAuth entries in tests name."""
+CLIENT_ID = "client-id"
+CLIENT_SECRET = "client-secret"
+# current_request_with_host sets the frontend base that Home Assistant redirects to.
+REDIRECT_URI = "https://example.com/auth/external/callback"
+
+ClientFactory = Callable[[], Awaitable[TestClient]]
 
 
 def entity_state(hass: HomeAssistant, entity_id: str) -> str:
@@ -63,3 +75,69 @@ async def add_oauth_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConf
     )
     entry.add_to_hass(hass)
     return entry
+
+
+# ------------------------------------------------------------- config flows
+def closed_port_url() -> str:
+    """An address on this machine where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+async def start(hass: HomeAssistant, menu_choice: str) -> ConfigFlowResult:
+    """Open the "add integration" dialog and pick a way to connect."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": menu_choice})
+
+
+async def configure(
+    hass: HomeAssistant, result: ConfigFlowResult, user_input: dict[str, Any]
+) -> ConfigFlowResult:
+    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+
+
+async def last_seq(sim: SimulatorHandle) -> int:
+    return int((await sim.call("GET", "/sim/requests"))["last_seq"])
+
+
+async def browser_sign_in(
+    hass: HomeAssistant,
+    sim: SimulatorHandle,
+    hass_client_no_auth: ClientFactory,
+    result: ConfigFlowResult,
+    **authorize: str,
+) -> ConfigFlowResult:
+    """What the browser does: Tesla's authorize page, then Home Assistant's callback.
+
+    ``authorize`` changes the authorize URL as a user would at Tesla: another account
+    (``login_hint``) or unticked permissions (``scope``).  The flow then goes on.
+    """
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    url = URL(result["url"]).update_query(authorize)
+    async with sim.admin.get(str(url), allow_redirects=False) as response:
+        assert response.status == 302, await response.text()
+        back = URL(response.headers["Location"])
+    assert str(back.with_query(None)) == REDIRECT_URI
+    client = await hass_client_no_auth()
+    callback = await client.get(
+        "/auth/external/callback", params={"code": back.query["code"], "state": back.query["state"]}
+    )
+    assert callback.status == 200
+    assert "window.close()" in await callback.text()
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+def schema_fields(result: ConfigFlowResult) -> dict[str, dict[str, Any]]:
+    """Each field of a form: its default and suggested value (absent when none)."""
+    fields: dict[str, dict[str, Any]] = {}
+    for key in result["data_schema"].schema:
+        field: dict[str, Any] = {}
+        if callable(key.default):
+            field["default"] = key.default()
+        if key.description and "suggested_value" in key.description:
+            field["suggested"] = key.description["suggested_value"]
+        fields[str(key)] = field
+    return fields

@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ev_charge_control.const import CONFIRM_DELAY, DOMAIN
-from custom_components.ev_charge_control.helpers import ISSUE_SIGNING_REQUIRED
+from custom_components.ev_charge_control.issues import ISSUE_SIGNING_NOT_SET_UP, issue_id
 
 from ..helpers import VIN, SimulatorHandle, account_spec, vehicle_spec
 from .common import entity_state, sent_commands
@@ -178,9 +178,11 @@ class TestSigning:
         with pytest.raises(HomeAssistantError) as err:
             await _call(hass, "switch", "turn_on", CHARGING)
         assert err.value.translation_key == "signing_required"
-        issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_SIGNING_REQUIRED)
+        repair = issue_id(ISSUE_SIGNING_NOT_SET_UP, setup_integration.entry_id, VIN)
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, repair)
         assert issue is not None
-        assert issue.translation_key == ISSUE_SIGNING_REQUIRED
+        assert issue.translation_key == ISSUE_SIGNING_NOT_SET_UP
+        assert issue.translation_placeholders == {"name": "Model 3"}
 
 
 class TestScheduledChargingSwitch:

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 import hashlib
 import json
 from pathlib import Path
-import socket
 import ssl
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from aiohttp.test_utils import TestClient, TestServer
-from homeassistant.components.application_credentials import ClientCredential, async_import_client_credential
+from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
@@ -54,12 +51,20 @@ from simulator import World, create_app
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
 from ..tls import write_certificate
-from .common import AUTH_DOMAIN, add_oauth_entry
-
-CLIENT_ID = "client-id"
-CLIENT_SECRET = "client-secret"
-# current_request_with_host sets the frontend base that Home Assistant redirects to.
-REDIRECT_URI = "https://example.com/auth/external/callback"
+from .common import (
+    AUTH_DOMAIN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    ClientFactory,
+    add_oauth_entry,
+    browser_sign_in,
+    closed_port_url,
+    configure,
+    last_seq,
+    schema_fields,
+    start,
+)
 
 VIN3 = "5YJ3E1EA7KF000003"
 VIN_EU = "LRW3E7FS0PC000004"
@@ -71,8 +76,6 @@ EU_ID = "6f6a7d30-0000-4000-8000-000000000004"
 EU_TOKEN = "eu-token"
 # An opaque token of the first account that grants nothing: only the server can tell.
 NO_SCOPE_TOKEN = "no-scope-token"
-
-ClientFactory = Callable[[], Awaitable[TestClient]]
 
 
 @pytest.fixture
@@ -109,22 +112,6 @@ def scenario() -> dict[str, Any]:
         },
     ]
     return spec
-
-
-@pytest.fixture
-async def credentials(hass: HomeAssistant) -> None:
-    """The Tesla developer application's client id and secret, as the user adds them."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), AUTH_DOMAIN
-    )
-
-
-@pytest.fixture
-def oauth_server(sim: SimulatorHandle, credentials: None, monkeypatch: pytest.MonkeyPatch) -> SimulatorHandle:
-    """Sign-in goes to the simulator instead of auth.tesla.com."""
-    monkeypatch.setenv(ENV_TESLA_AUTH_URL, sim.url)
-    return sim
 
 
 @pytest.fixture
@@ -166,61 +153,9 @@ async def tls_proxy(
 
 
 # ---------------------------------------------------------------- helpers
-def closed_port_url() -> str:
-    """An address on this machine where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-async def start(hass: HomeAssistant, menu_choice: str) -> ConfigFlowResult:
-    """Open the "add integration" dialog and pick a way to connect."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": menu_choice})
-
-
-async def configure(
-    hass: HomeAssistant, result: ConfigFlowResult, user_input: dict[str, Any]
-) -> ConfigFlowResult:
-    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
-
-
-async def last_seq(sim: SimulatorHandle) -> int:
-    return int((await sim.call("GET", "/sim/requests"))["last_seq"])
-
-
 async def token_requests(sim: SimulatorHandle, since: int) -> list[dict[str, list[str]]]:
     """The forms posted to the token endpoint since ``since``."""
     return [parse_qs(r["body"]) for r in await sim.requests(since=since) if r["path"] == "/oauth2/v3/token"]
-
-
-async def browser_sign_in(
-    hass: HomeAssistant,
-    sim: SimulatorHandle,
-    hass_client_no_auth: ClientFactory,
-    result: ConfigFlowResult,
-    **authorize: str,
-) -> ConfigFlowResult:
-    """What the browser does: Tesla's authorize page, then Home Assistant's callback.
-
-    ``authorize`` changes the authorize URL as a user would at Tesla: another account
-    (``login_hint``) or unticked permissions (``scope``).  The flow then goes on.
-    """
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    url = URL(result["url"]).update_query(authorize)
-    async with sim.admin.get(str(url), allow_redirects=False) as response:
-        assert response.status == 302, await response.text()
-        back = URL(response.headers["Location"])
-    assert str(back.with_query(None)) == REDIRECT_URI
-    client = await hass_client_no_auth()
-    callback = await client.get(
-        "/auth/external/callback", params={"code": back.query["code"], "state": back.query["state"]}
-    )
-    assert callback.status == 200
-    assert "window.close()" in await callback.text()
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
 
 
 async def issue_token(sim: SimulatorHandle, account_id: str = ACCOUNT_ID, **body: Any) -> str:
@@ -244,19 +179,6 @@ def token_entry(hass: HomeAssistant, api_url: str, token: str = ACCESS_TOKEN) ->
     )
     entry.add_to_hass(hass)
     return entry
-
-
-def schema_fields(result: ConfigFlowResult) -> dict[str, dict[str, Any]]:
-    """Each field of a form: its default and suggested value (absent when none)."""
-    fields: dict[str, dict[str, Any]] = {}
-    for key in result["data_schema"].schema:
-        field: dict[str, Any] = {}
-        if callable(key.default):
-            field["default"] = key.default()
-        if key.description and "suggested_value" in key.description:
-            field["suggested"] = key.description["suggested_value"]
-        fields[str(key)] = field
-    return fields
 
 
 def vins_id(*vins: str) -> str:
@@ -687,12 +609,12 @@ async def test_oauth_creates_entry(
     assert exchange["client_secret"] == [CLIENT_SECRET]
     assert exchange["code"][0].startswith(region_path.strip("/").upper() or "NA")
 
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "oauth_api"
-    assert result["errors"] is None
-    assert schema_fields(result) == {CONF_PROXY_URL: {}, CONF_CA_FILE: {}}
+    # Then how commands reach the cars; these have no car that needs signing.
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "commands"
+    assert result["menu_options"] == ["signing_domain", "oauth_api", "plain_commands"]
 
-    result = await configure(hass, result, {})
+    result = await configure(hass, result, {"next_step_id": "plain_commands"})
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == title
@@ -719,8 +641,12 @@ async def oauth_api_form(
 ) -> ConfigFlowResult:
     result = await start(hass, "tesla_oauth")
     result = await browser_sign_in(hass, sim, hass_client_no_auth, result)
+    assert result["type"] is FlowResultType.MENU
+    result = await configure(hass, result, {"next_step_id": "oauth_api"})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "oauth_api"
+    assert result["errors"] is None
+    assert schema_fields(result) == {CONF_PROXY_URL: {}, CONF_CA_FILE: {}}
     return result
 
 
@@ -789,6 +715,7 @@ async def test_oauth_unticked_charging_permissions(
     result = await start(hass, "tesla_oauth")
     scopes = "openid offline_access user_data vehicle_device_data"
     result = await browser_sign_in(hass, oauth_server, hass_client_no_auth, result, scope=scopes)
+    result = await configure(hass, result, {"next_step_id": "oauth_api"})
     result = await configure(hass, result, {})
 
     assert result["type"] is FlowResultType.FORM
@@ -967,15 +894,18 @@ async def test_reconfigure_oauth_entry_proxy(
     proxy_url, ca_file = tls_proxy
     entry = await add_oauth_entry(hass, sim)
     result = await entry.start_reconfigure_flow(hass)
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "reconfigure"
+    assert result["menu_options"] == ["signing_domain", "oauth_api", "plain_commands"]
+    result = await configure(hass, result, {"next_step_id": "oauth_api"})
+    assert result["type"] is FlowResultType.FORM
     assert schema_fields(result) == {CONF_PROXY_URL: {}, CONF_CA_FILE: {}}
 
     result = await configure(hass, result, {CONF_PROXY_URL: "http://tesla.example.com"})
     assert result["errors"] == {CONF_PROXY_URL: "invalid_url"}
 
     result = await configure(hass, result, {CONF_PROXY_URL: proxy_url})
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "oauth_api"
     assert result["errors"] == {"base": "cannot_connect"}  # its certificate is not trusted
     assert schema_fields(result)[CONF_PROXY_URL] == {"suggested": proxy_url}
 
@@ -988,13 +918,15 @@ async def test_reconfigure_oauth_entry_proxy(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
 
-    # Clearing both fields goes back to the API directly.
+    # The form shows the proxy in use; plain commands go to the API directly.
     result = await entry.start_reconfigure_flow(hass)
-    assert schema_fields(result) == {
+    proxy_form = await configure(hass, result, {"next_step_id": "oauth_api"})
+    assert schema_fields(proxy_form) == {
         CONF_PROXY_URL: {"suggested": proxy_url},
         CONF_CA_FILE: {"suggested": str(ca_file)},
     }
-    result = await configure(hass, result, {})
+    result = await entry.start_reconfigure_flow(hass)
+    result = await configure(hass, result, {"next_step_id": "plain_commands"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert CONF_PROXY_URL not in entry.data

@@ -78,13 +78,11 @@ from typing import Any, override
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.application_credentials import ClientCredential, async_import_client_credential
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
@@ -98,15 +96,14 @@ from custom_components.ev_charge_control.const import (
     CONF_PROVIDER,
     CONF_VEHICLES,
     DOMAIN,
-    ENV_TESLA_AUTH_URL,
     PROVIDER_TESLA,
     TESLA_STATE_INTERVAL,
 )
-from custom_components.ev_charge_control.helpers import ISSUE_SIGNING_REQUIRED
+from custom_components.ev_charge_control.issues import ISSUE_SIGNING_NOT_SET_UP
 from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
-from .common import AUTH_DOMAIN, add_oauth_entry, entity_state
+from .common import add_oauth_entry, entity_state
 from .fault_matrix import (
     Cell,
     Driver,
@@ -485,7 +482,8 @@ class Tesla(MatrixWorld):
             assert entity_state(self.hass, command.entity) == command.after
         if self.cell.fault == "signing_required":
             # The repair goes once commands work again.
-            assert ir.async_get(self.hass).async_get_issue(DOMAIN, ISSUE_SIGNING_REQUIRED) is None
+            issues = ir.async_get(self.hass).issues
+            assert not [key for key in issues if key[1].startswith(ISSUE_SIGNING_NOT_SET_UP)]
 
     async def attempt(self, command: Command) -> BaseException | None:
         """The user's action, through the coalescing window for a number."""
@@ -534,15 +532,6 @@ def _token_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
     return entry
 
 
-async def _oauth_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
-    """An entry as signing in with Tesla leaves it, with its application credentials."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential("client-id", "client-secret"), AUTH_DOMAIN
-    )
-    return await add_oauth_entry(hass, sim)
-
-
 def _assert_clean_log(caplog: pytest.LogCaptureFixture) -> None:
     assert tracebacks(caplog.records) == []
 
@@ -568,12 +557,11 @@ async def test_oauth_entry(
     freezer: FrozenDateTimeFactory,
     outage: Outage,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
+    oauth_server: SimulatorHandle,
     hass_client_no_auth: ClientFactory,
     cell: Cell,
 ) -> None:
-    monkeypatch.setenv(ENV_TESLA_AUTH_URL, sim.url)
-    entry = await _oauth_entry(hass, sim)
+    entry = await add_oauth_entry(hass, sim)
 
     async def sign_in(flow_id: str) -> ConfigFlowResult:
         """What the user does: confirm, sign in at Tesla, come back to Home Assistant."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from homeassistant.components.application_credentials import ClientCredential, async_import_client_credential
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -13,16 +12,10 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_charge_control.const import (
-    CONF_API_URL,
-    CONF_PROVIDER,
-    DOMAIN,
-    ENV_TESLA_AUTH_URL,
-    PROVIDER_TESLA,
-)
+from custom_components.ev_charge_control.const import CONF_API_URL, CONF_PROVIDER, DOMAIN, PROVIDER_TESLA
 
 from ..helpers import ACCOUNT_ID, SimulatorHandle
-from .common import AUTH_DOMAIN, add_oauth_entry
+from .common import add_oauth_entry
 
 
 def _token_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,15 +76,8 @@ async def test_unreachable_api_retries_setup(hass: HomeAssistant, config_entry: 
 
 class TestOAuth:
     @pytest.fixture
-    async def oauth_entry(
-        self, hass: HomeAssistant, sim: SimulatorHandle, monkeypatch: pytest.MonkeyPatch
-    ) -> MockConfigEntry:
-        monkeypatch.setenv(ENV_TESLA_AUTH_URL, sim.url)
-        assert await async_setup_component(hass, "application_credentials", {})
-        await async_import_client_credential(
-            hass, DOMAIN, ClientCredential("client-id", "client-secret"), AUTH_DOMAIN
-        )
-        return await add_oauth_entry(hass, sim)
+    async def oauth_entry(self, hass: HomeAssistant, oauth_server: SimulatorHandle) -> MockConfigEntry:
+        return await add_oauth_entry(hass, oauth_server)
 
     async def test_an_expiring_token_is_refreshed_and_the_rotation_saved(
         self, hass: HomeAssistant, oauth_entry: MockConfigEntry, sim: SimulatorHandle

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from custom_components.ev_charge_control import binary_sensor, button, number, sensor, switch
-from custom_components.ev_charge_control.helpers import REFUSALS
+from custom_components.ev_charge_control.helpers import REFUSALS, SIGNED_FAULTS
 
 ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "custom_components" / "ev_charge_control"
@@ -95,7 +95,7 @@ def test_every_action_is_described_translated_and_has_an_icon() -> None:
 def _used_translation_keys() -> set[str]:
     """Every exception translation key the code raises with."""
     pattern = re.compile(
-        r'(?:refuse|_error)\(\s*"([a-z_]+)"|translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"'
+        r'(?:refuse|_error|Refusal)\(\s*"([a-z_]+)"|translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"'
     )
     keys: set[str] = set()
     for path in PACKAGE.glob("*.py"):
@@ -104,6 +104,7 @@ def _used_translation_keys() -> set[str]:
     # The poll errors' keys are chosen by a function that returns them.
     keys.update(re.findall(r'return "([a-z_]+)"', (PACKAGE / "coordinator.py").read_text()))
     keys.update(REFUSALS.values())
+    keys.update(SIGNED_FAULTS.values())
     return keys
 
 
@@ -117,13 +118,28 @@ def test_every_error_message_is_translated() -> None:
         assert value["message"], key
 
 
+def test_signing_set_up_and_repair_strings() -> None:
+    """The errors registration and the pairing repair return are translated where shown."""
+    config_errors = set(STRINGS["config"]["error"])
+    partner = set(re.findall(r'return "([a-z_]+)", ', (PACKAGE / "partner.py").read_text()))
+    assert partner
+    assert partner <= config_errors
+    fix_flow = STRINGS["issues"]["key_not_paired"]["fix_flow"]
+    assert set(fix_flow["step"]) == {"pair"}
+    checks = set(re.findall(r'return "([a-z_]+)"', (PACKAGE / "repairs.py").read_text())) - {"paired"}
+    assert checks
+    assert checks <= set(fix_flow["error"])
+    issues = set(re.findall(r'^ISSUE_[A-Z_]+ = "([a-z_]+)"', (PACKAGE / "issues.py").read_text(), re.M))
+    assert issues == set(STRINGS["issues"])
+
+
 def test_config_flow_strings_cover_every_step() -> None:
     source = (PACKAGE / "config_flow.py").read_text()
     steps = set(re.findall(r'step_id="([a-z_]+)"', source)) | set(
         re.findall(r"async_step_([a-z_]+)\(", source)
     )
     # No form of their own: handled by Home Assistant's OAuth flow, or a menu choice.
-    steps -= {"reauth", "creation", "auth", "authorize_rejected", "tesla_oauth"}
+    steps -= {"reauth", "creation", "auth", "authorize_rejected", "tesla_oauth", "plain_commands"}
     missing = sorted(step for step in steps if step not in STRINGS["config"]["step"])
     assert missing == []
     errors = set(

@@ -1,0 +1,141 @@
+"""Scheduled charging and departure on Teslas with charge schedules (firmware 2024.26+).
+
+Tesla replaced the car-wide ``set_scheduled_charging`` / ``set_scheduled_departure``
+with lists of schedules: charge schedules (start and/or stop charging at times, on
+chosen days) and precondition schedules (be warm at a time).  The older commands still
+answer "done" on such cars but change nothing, so the integration writes schedules
+there instead, and reads the switch's state back from them.
+
+The schedules this integration writes carry fixed ids, so it finds them again without
+storing anything.  Tesla's own ids are creation times in seconds since 1970; these lie
+in January 2010, before any Tesla had schedules, so they cannot collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
+
+from .api.tesla.models import ChargeSchedule, PreconditionSchedule
+
+SCHEDULE_NAME = "Home Assistant"
+CHARGING_SCHEDULE_ID = 1_262_304_001
+"""The daily start the scheduled-charging switch and action manage."""
+OFF_PEAK_SCHEDULE_ID = 1_262_304_002
+"""Off-peak charging of the scheduled-departure action."""
+PRECONDITION_SCHEDULE_ID = 1_262_304_003
+"""Preconditioning of the scheduled-departure action."""
+
+ALL_DAYS = 0b1111111
+WEEKDAYS = 0b0111110
+# Tesla's bitmask starts the week on Sunday (bit 0); Python's weekday() on Monday.
+_BIT_OF_WEEKDAY = (1, 2, 3, 4, 5, 6, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where the schedules apply: Tesla ties each one to a location."""
+
+    latitude: float
+    longitude: float
+
+
+def days_mask(weekdays_only: bool) -> int:
+    return WEEKDAYS if weekdays_only else ALL_DAYS
+
+
+def starts_charging(schedule: ChargeSchedule) -> bool:
+    return schedule.enabled and schedule.start_enabled
+
+
+def is_enabled(schedules: Sequence[ChargeSchedule]) -> bool:
+    """The switch is on when some schedule will start charging."""
+    return any(starts_charging(schedule) for schedule in schedules)
+
+
+def start_minutes(schedules: Sequence[ChargeSchedule]) -> int | None:
+    """The time the switch turns on at: ours, else an enabled one, else any start time."""
+    ours = find(schedules, CHARGING_SCHEDULE_ID)
+    if ours is not None and ours.start_enabled:
+        return ours.start_time
+    for wanted in (True, False):
+        for schedule in schedules:
+            if schedule.start_enabled and schedule.enabled is wanted:
+                return schedule.start_time
+    return None
+
+
+def next_start(schedules: Sequence[ChargeSchedule], now: datetime, zone: tzinfo) -> datetime | None:
+    """When an enabled schedule next starts charging (the car's time is Home Assistant's)."""
+    local = now.astimezone(zone)
+    best: datetime | None = None
+    for schedule in schedules:
+        if not starts_charging(schedule) or not schedule.days_of_week & ALL_DAYS:
+            continue
+        for days_ahead in range(8):
+            day = (local + timedelta(days=days_ahead)).date()
+            if not schedule.days_of_week & (1 << _BIT_OF_WEEKDAY[day.weekday()]):
+                continue
+            hours, minutes = divmod(schedule.start_time, 60)
+            moment = datetime(day.year, day.month, day.day, hours, minutes, tzinfo=zone)
+            if moment > local:
+                best = moment if best is None or moment < best else best
+                break
+    return best
+
+
+def find[S: (ChargeSchedule, PreconditionSchedule)](schedules: Sequence[S], schedule_id: int) -> S | None:
+    return next((schedule for schedule in schedules if schedule.id == schedule_id), None)
+
+
+def daily_start(minutes: int, home: Home) -> ChargeSchedule:
+    """Start charging at ``minutes`` every day (what scheduled charging meant before)."""
+    return ChargeSchedule(
+        id=CHARGING_SCHEDULE_ID,
+        name=SCHEDULE_NAME,
+        days_of_week=ALL_DAYS,
+        start_enabled=True,
+        start_time=minutes,
+        end_enabled=False,
+        end_time=0,
+        one_time=False,
+        enabled=True,
+        latitude=home.latitude,
+        longitude=home.longitude,
+    )
+
+
+def off_peak_window(start: int, end: int, weekdays_only: bool, home: Home) -> ChargeSchedule:
+    """Charge between the start and the end of off-peak hours."""
+    return ChargeSchedule(
+        id=OFF_PEAK_SCHEDULE_ID,
+        name=SCHEDULE_NAME,
+        days_of_week=days_mask(weekdays_only),
+        start_enabled=True,
+        start_time=start,
+        end_enabled=True,
+        end_time=end,
+        one_time=False,
+        enabled=True,
+        latitude=home.latitude,
+        longitude=home.longitude,
+    )
+
+
+def precondition_at(minutes: int, weekdays_only: bool, home: Home) -> PreconditionSchedule:
+    return PreconditionSchedule(
+        id=PRECONDITION_SCHEDULE_ID,
+        name=SCHEDULE_NAME,
+        days_of_week=days_mask(weekdays_only),
+        precondition_time=minutes,
+        one_time=False,
+        enabled=True,
+        latitude=home.latitude,
+        longitude=home.longitude,
+    )
+
+
+def disabled[S: (ChargeSchedule, PreconditionSchedule)](schedule: S) -> S:
+    """The same schedule, turned off: its times stay for the next time it is turned on."""
+    return replace(schedule, enabled=False)
