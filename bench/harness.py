@@ -31,6 +31,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.async_ import get_scheduled_timer_handles
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed_exact
 
 from custom_components.ev_charge_control.const import (
@@ -46,8 +47,9 @@ from custom_components.ev_charge_control.number import EVNumber
 from simulator import FakeClock, World, build_world, create_app
 
 from .anchors import ANCHORS, Anchor, Api
-from .metrics import Tap, day_result
+from .metrics import Tap, day_result, restart_effect
 from .scenario import CHARGE_LIMIT, CHARGING, CHARGING_AMPS, BenchDay, Request
+from .signing import add_signing_entry, stop_home_assistant
 
 TOKEN = "bench-access-token"  # noqa: S105 - the scenarios' fixed simulator token
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).parent / ".results"))
@@ -158,40 +160,78 @@ class HomeAssistantStepper:
 
 
 async def run_ours(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, day: BenchDay, keep_awake: bool
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    day: BenchDay,
+    keep_awake: bool,
+    *,
+    signed: pytest.MonkeyPatch | None = None,
+    restart_after: float | None = None,
 ) -> dict[str, Any]:
+    """Our integration through the day.
+
+    By default with an access token, against a car that takes plain commands.  With
+    ``signed`` (the test's monkeypatch, for the sign-in URL) the car requires signed
+    commands and the entry signs them here (``bench/signing.py``).  With
+    ``restart_after`` (seconds after the day's start) Home Assistant is stopped and
+    started again at that moment.
+    """
     freezer.move_to(datetime.fromtimestamp(day.start, UTC))
     clock = FakeClock(start=day.start)
-    world = build_world(day.spec_for(data_keeps_awake=keep_awake), clock)
+    spec = day.spec_for(
+        data_keeps_awake=keep_awake, command_signing="required" if signed is not None else None
+    )
+    world = build_world(spec, clock)
     tap = Tap(world, day.vins)
     server = await start_server(world)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="bench",
-        unique_id=f"bench-{day.key}",
-        data={
-            CONF_PROVIDER: PROVIDER_TESLA,
-            CONF_API_URL: server_url(server),
-            CONF_ACCESS_TOKEN: TOKEN,
-            CONF_VEHICLES: list(day.vins),
-        },
-    )
-    entry.add_to_hass(hass)
+    if signed is not None:
+        entry = await add_signing_entry(hass, server, world, day, signed)
+    else:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="bench",
+            unique_id=f"bench-{day.key}",
+            data={
+                CONF_PROVIDER: PROVIDER_TESLA,
+                CONF_API_URL: server_url(server),
+                CONF_ACCESS_TOKEN: TOKEN,
+                CONF_VEHICLES: list(day.vins),
+            },
+        )
+        entry.add_to_hass(hass)
     stepper = HomeAssistantStepper(hass, freezer, clock)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await stepper.settle()
     registry = er.async_get(hass)
     vin = day.vins[0]
-    coordinator: VehicleCoordinator = entry.runtime_data.coordinators[vin]
+
+    def coordinator() -> VehicleCoordinator:
+        # A new one after a restart.
+        found: VehicleCoordinator = entry.runtime_data.coordinators[vin]
+        return found
 
     def record_view() -> None:
-        data = coordinator.data
+        data = coordinator().data
         if data is not None:
             tap.view(vin, clock.now(), data.charging_amps, data.charge_limit, data.charging)
 
     record_view()
-    unsubscribe = coordinator.async_add_listener(record_view)
+    unsubscribe = coordinator().async_add_listener(record_view)
     errors: dict[str, int] = {}
+    restarts: list[float] = []
+
+    async def advance_to(target: float) -> None:
+        nonlocal unsubscribe
+        if restart_after is not None and not restarts and target >= day.start + restart_after:
+            await stepper.advance_to(day.start + restart_after)
+            unsubscribe()
+            await stop_home_assistant(hass, entry, stepper.settle)
+            restarts.append(clock.now())
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await stepper.settle()
+            record_view()
+            unsubscribe = coordinator().async_add_listener(record_view)
+        await stepper.advance_to(target)
 
     async def call(request: Request) -> None:
         platform, key = _ENTITY[request.entity]
@@ -211,13 +251,14 @@ async def run_ours(
             errors[kind] = errors.get(kind, 0) + 1
 
     pending: list[asyncio.Task[None]] = []
-    await _walk(
-        day, clock, stepper.advance_to, tap, lambda r: _start_call(hass, call, r, pending), stepper.settle
-    )
+    await _walk(day, clock, advance_to, tap, lambda r: _start_call(hass, call, r, pending), stepper.settle)
     await asyncio.gather(*pending)
     unsubscribe()
-    result = day_result("ours", day, keep_awake, tap, sleep_after=sleep_after(day), request_errors=errors)
+    policy = "ours" if signed is None else ("ours_signed_restart" if restarts else "ours_signed")
+    result = day_result(policy, day, keep_awake, tap, sleep_after=sleep_after(day), request_errors=errors)
     result["steps"] = stepper.steps
+    if restarts:
+        result["restart"] = restart_effect(result, restarts[0] - day.start)
     await hass.config_entries.async_unload(entry.entry_id)
     await server.close()
     return result

@@ -13,6 +13,7 @@ Everything is read from the simulator, the same way for every policy:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 import itertools
@@ -321,7 +322,11 @@ def day_result(
     free = sum(1 for r in log if r["category"] == "free" and r["billed"])
     counts = {**counts, "free": free}
     wakes = [r["t"] for r in log if r["path"].endswith("/wake_up") and r["vin"] == vin]
-    command_times = [r["t"] for r in log if "/command/" in r["path"] and r["vin"] == vin]
+    rest_commands = [r for r in log if "/command/" in r["path"] and r["vin"] == vin]
+    signed = [r for r in log if r["path"].endswith("/signed_command") and r["vin"] == vin]
+    handshakes = [r for r in signed if r.get("signed") == "handshake"]
+    signed_commands = [r for r in signed if r.get("signed") == "command"]
+    command_times = [r["t"] for r in rest_commands + signed_commands]
     unasked = sum(1 for w in wakes if not any(w <= c <= w + WAKE_TO_COMMAND for c in command_times))
     samples = tap.samples[vin]
     commands = [c for c in tap.commands if c.vin == vin]
@@ -366,7 +371,17 @@ def day_result(
         "confirmed": len(delays),
         "never_confirmed": never,
         "automation_requests": len(day.requests),
-        "commands_sent": len([r for r in log if "/command/" in r["path"] and r["vin"] == vin]),
+        "commands_sent": len(rest_commands) + len(signed_commands),
+        "signed": {
+            # Every signed_command request is billed as a command, handshakes included.
+            "handshakes": len(handshakes),
+            "handshakes_by_domain": dict(Counter(str(r.get("domain")) for r in handshakes)),
+            "handshake_times": [round(r["t"] - day.start, 1) for r in handshakes],
+            "commands": len(signed_commands),
+            "command_times": [round(r["t"] - day.start, 1) for r in signed_commands],
+            "faults": sum(1 for r in signed if r.get("signed_fault") or r["status"] != 200),
+            "rest_commands": len(rest_commands),
+        },
         "commands_executed": len(commands),
         "lost_requests": len(lost),
         "lost": [[round(r.t - day.start), r.entity, r.value] for r in lost],
@@ -383,4 +398,16 @@ def day_result(
             "cost": minute_cost,
         },
         "executed": [asdict(c) for c in commands][:2000],
+    }
+
+
+def restart_effect(result: dict[str, Any], at: float) -> dict[str, Any]:
+    """Handshakes and signed commands before and after a restart ``at`` seconds into the day."""
+    signed = result["signed"]
+    return {
+        "at_s": round(at, 1),
+        "handshakes_before": sum(1 for t in signed["handshake_times"] if t < at),
+        "handshakes_after": sum(1 for t in signed["handshake_times"] if t >= at),
+        "commands_before": sum(1 for t in signed["command_times"] if t < at),
+        "commands_after": sum(1 for t in signed["command_times"] if t >= at),
     }

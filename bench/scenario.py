@@ -62,17 +62,28 @@ class BenchDay:
     def end(self) -> float:
         return self.start + self.minutes * 60
 
-    def spec_for(self, *, data_keeps_awake: bool | None) -> dict[str, Any]:
-        """The scenario with ``data_keeps_awake`` forced for every car (None: as written)."""
+    def spec_for(
+        self, *, data_keeps_awake: bool | None, command_signing: str | None = None
+    ) -> dict[str, Any]:
+        """The scenario with ``data_keeps_awake`` forced for every car (None: as written),
+        and every car's ``command_signing`` (``"required"``: signed commands only) if given."""
         spec = copy.deepcopy(self.spec)
         spec.pop("bench", None)
+        vehicles = [v for a in spec.get("tesla", {}).get("accounts", []) for v in a.get("vehicles", [])]
         if data_keeps_awake is not None:
             defaults = spec.setdefault("defaults", {})
             defaults.setdefault("settings", {})["data_keeps_awake"] = data_keeps_awake
-            for account in spec.get("tesla", {}).get("accounts", []):
-                for vehicle in account.get("vehicles", []):
-                    vehicle.get("settings", {}).pop("data_keeps_awake", None)
+            for vehicle in vehicles:
+                vehicle.get("settings", {}).pop("data_keeps_awake", None)
+        if command_signing is not None:
+            for vehicle in vehicles:
+                vehicle["command_signing"] = command_signing
         return spec
+
+    @property
+    def account_id(self) -> str:
+        """The scenario's (first) Tesla account."""
+        return str(self.spec["tesla"]["accounts"][0]["id"])
 
 
 def _tz(spec: dict[str, Any]) -> ZoneInfo:
