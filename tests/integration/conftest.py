@@ -28,7 +28,7 @@ from custom_components.ev_charge_control.signing import KEY_FILE
 from simulator import FakeClock
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, SimulatorHandle
-from .common import AUTH_DOMAIN, CLIENT_ID, CLIENT_SECRET
+from .common import AUTH_DOMAIN, CLIENT_ID, CLIENT_SECRET, ClientFactory
 from .fault_matrix import Outage
 from .signing_support import private_key_fragments
 
@@ -121,3 +121,10 @@ def oauth_server(sim: SimulatorHandle, credentials: None, monkeypatch: pytest.Mo
     """Sign-in goes to the simulator instead of auth.tesla.com."""
     monkeypatch.setenv(ENV_TESLA_AUTH_URL, sim.url)
     return sim
+
+
+@pytest.fixture
+async def own_domain(hass: HomeAssistant, hass_client_no_auth: ClientFactory) -> str:
+    """This Home Assistant's HTTP server as the application's domain (loopback, so http)."""
+    client = await hass_client_no_auth()
+    return f"127.0.0.1:{client.server.port}"

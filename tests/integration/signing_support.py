@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_charge_control.api.tesla.signing import SigningKey
 from custom_components.ev_charge_control.const import CONF_DOMAIN, CONF_SIGNING, SIGNING_KEY
-from custom_components.ev_charge_control.signing import KEY_FILE, async_get_or_create_key
+from custom_components.ev_charge_control.signing import KEY_FILE, PUBLIC_KEY_PATH, async_get_or_create_key
 
 from ..helpers import SimulatorHandle
-from .common import CLIENT_ID, CLIENT_SECRET, add_oauth_entry
+from .common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    ClientFactory,
+    add_oauth_entry,
+    browser_sign_in,
+    configure,
+    start,
+)
 
 DOMAIN_NAME = "ha.example.com"
 """The application's domain in tests that do not go through registration."""
@@ -90,3 +104,32 @@ async def register_domain(sim: SimulatorHandle, domain: str, key: SigningKey) ->
     url = f"{sim.url}/api/1/partner_accounts"
     async with sim.admin.post(url, json={"domain": domain}, headers=headers) as response:
         assert response.status == 200, await response.text()
+
+
+async def signing_form(hass: HomeAssistant, sim: SimulatorHandle, client: ClientFactory) -> ConfigFlowResult:
+    """Signed in with Tesla, and chose to sign commands here: the domain form."""
+    result = await start(hass, "tesla_oauth")
+    result = await browser_sign_in(hass, sim, client, result)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "commands"
+    result = await configure(hass, result, {"next_step_id": "signing_domain"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "signing_domain"
+    return result
+
+
+@asynccontextmanager
+async def key_host(pem: bytes) -> AsyncIterator[str]:
+    """A web server on loopback serving ``pem`` at Tesla's well-known path: its domain."""
+
+    async def serve(_request: web.Request) -> web.Response:
+        return web.Response(body=pem)
+
+    app = web.Application()
+    app.router.add_get(PUBLIC_KEY_PATH, serve)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield f"127.0.0.1:{server.port}"
+    finally:
+        await server.close()

@@ -24,8 +24,15 @@ from custom_components.ev_charge_control.repairs import async_create_fix_flow
 from custom_components.ev_charge_control.signing import PUBLIC_KEY_PATH
 
 from ..helpers import VIN, SimulatorHandle, account_spec, vehicle_spec
-from .common import ClientFactory, add_oauth_entry, browser_sign_in, configure, start
-from .signing_support import add_signing_entry, key_file, last_seq, pair_on_the_phone, signed_log
+from .common import ClientFactory, add_oauth_entry, configure
+from .signing_support import (
+    add_signing_entry,
+    key_file,
+    last_seq,
+    pair_on_the_phone,
+    signed_log,
+    signing_form,
+)
 
 NEW_FIRMWARE = "2025.20.6 4c5ad9d1b3a0"
 
@@ -33,18 +40,6 @@ NEW_FIRMWARE = "2025.20.6 4c5ad9d1b3a0"
 @pytest.fixture
 def scenario() -> dict[str, Any]:
     return account_spec(vehicle_spec(command_signing="required", firmware=NEW_FIRMWARE))
-
-
-@pytest.fixture
-async def own_domain(hass: HomeAssistant, hass_client_no_auth: ClientFactory) -> str:
-    client = await hass_client_no_auth()
-    return f"127.0.0.1:{client.server.port}"
-
-
-async def _signing_form(hass: HomeAssistant, sim: SimulatorHandle, client: ClientFactory) -> Any:
-    result = await start(hass, "tesla_oauth")
-    result = await browser_sign_in(hass, sim, client, result)
-    return await configure(hass, result, {"next_step_id": "signing_domain"})
 
 
 # ------------------------------------------------------------------ registration
@@ -75,7 +70,7 @@ async def test_tesla_failing_during_registration(
     fault: dict[str, Any],
     error: str,
 ) -> None:
-    result = await _signing_form(hass, oauth_server, hass_client_no_auth)
+    result = await signing_form(hass, oauth_server, hass_client_no_auth)
     await oauth_server.fault(**fault, count=1)
     result = await configure(hass, result, {CONF_DOMAIN: own_domain})
     assert result["step_id"] == "signing_domain"
@@ -105,7 +100,7 @@ async def test_pairing_check_when_tesla_does_not_answer(
     fault: dict[str, Any],
     error: str,
 ) -> None:
-    result = await _signing_form(hass, oauth_server, hass_client_no_auth)
+    result = await signing_form(hass, oauth_server, hass_client_no_auth)
     result = await configure(hass, result, {CONF_DOMAIN: own_domain})
     await pair_on_the_phone(oauth_server, own_domain, VIN)
     await oauth_server.fault(**fault, path="/fleet_status$", count=1)

@@ -16,8 +16,6 @@ from pathlib import Path
 import stat
 from typing import Any
 
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from homeassistant.config_entries import ConfigEntryState
@@ -36,13 +34,11 @@ from .common import (
     CLIENT_SECRET,
     ClientFactory,
     add_oauth_entry,
-    browser_sign_in,
     closed_port_url,
     configure,
     schema_fields,
-    start,
 )
-from .signing_support import key_file, pair_on_the_phone, read_key, signed_log
+from .signing_support import key_file, key_host, pair_on_the_phone, read_key, signed_log, signing_form
 
 NEW_FIRMWARE = "2025.20.6 4c5ad9d1b3a0"
 
@@ -54,25 +50,6 @@ def scenario() -> dict[str, Any]:
         vehicle_spec(command_signing="required", firmware=NEW_FIRMWARE),
         vehicle_spec(vin=VIN2, id=100002, display_name="Model S", command_signing="off"),
     )
-
-
-@pytest.fixture
-async def own_domain(hass: HomeAssistant, hass_client_no_auth: ClientFactory) -> str:
-    """This Home Assistant's HTTP server as the application's domain (loopback, so http)."""
-    client = await hass_client_no_auth()
-    return f"127.0.0.1:{client.server.port}"
-
-
-async def signing_form(hass: HomeAssistant, sim: SimulatorHandle, client: ClientFactory) -> Any:
-    """Signed in with Tesla, and chose to sign commands here."""
-    result = await start(hass, "tesla_oauth")
-    result = await browser_sign_in(hass, sim, client, result)
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "commands"
-    result = await configure(hass, result, {"next_step_id": "signing_domain"})
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "signing_domain"
-    return result
 
 
 # ----------------------------------------------------------------- pure helpers
@@ -195,17 +172,8 @@ class TestDomainErrors:
     @pytest.fixture
     async def other_key_server(self) -> AsyncIterator[str]:
         """A web server on loopback that hosts someone else's key: its domain."""
-        other = SigningKey.generate().public_pem()
-
-        async def serve(_request: web.Request) -> web.Response:
-            return web.Response(body=other)
-
-        app = web.Application()
-        app.router.add_get(PUBLIC_KEY_PATH, serve)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        yield f"127.0.0.1:{server.port}"
-        await server.close()
+        async with key_host(SigningKey.generate().public_pem()) as domain:
+            yield domain
 
     @pytest.fixture
     async def garbage_key_server(self) -> AsyncIterator[str]:
@@ -215,16 +183,8 @@ class TestDomainErrors:
             .public_key()
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         )
-
-        async def serve(_request: web.Request) -> web.Response:
-            return web.Response(body=rsa_pem)
-
-        app = web.Application()
-        app.router.add_get(PUBLIC_KEY_PATH, serve)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        yield f"127.0.0.1:{server.port}"
-        await server.close()
+        async with key_host(rsa_pem) as domain:
+            yield domain
 
     @pytest.mark.usefixtures("current_request_with_host")
     async def test_each_failure_is_named(
