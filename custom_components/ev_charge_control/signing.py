@@ -30,10 +30,6 @@ SESSIONS_STORE = f"{DOMAIN}.tesla_sessions"
 # between saves only costs a resync, which the car offers in its refusal.
 SESSIONS_SAVE_DELAY = 10.0
 
-_KEY: dict[str, Any] = {}
-"""hass.data slot: the loaded key, and the lock that makes it once."""
-
-
 def key_path(hass: HomeAssistant) -> Path:
     return Path(hass.config.path(".storage", KEY_FILE))
 
@@ -59,6 +55,7 @@ def _create_key(path: Path) -> SigningKey:
 
 
 def _data(hass: HomeAssistant) -> dict[str, Any]:
+    """The hass.data slot with the loaded key, and the lock that makes it once."""
     data: dict[str, Any] = hass.data.setdefault(f"{DOMAIN}_signing_key", {"lock": asyncio.Lock()})
     return data
 
