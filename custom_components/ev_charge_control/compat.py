@@ -7,4 +7,9 @@ try:  # Home Assistant 2025.12 and later
 except ImportError:  # Home Assistant 2025.4 to 2025.11 raise ValueError
     ImplementationUnavailableError = ValueError  # type: ignore[assignment,misc,unused-ignore]
 
-__all__ = ["ImplementationUnavailableError"]
+try:  # newer Home Assistant types a repair flow's results (2025.4 has no such name)
+    from homeassistant.components.repairs import RepairsFlowResult  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # Home Assistant 2025.4: a plain FlowResult
+    from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult  # type: ignore[assignment,no-redef,unused-ignore]
+
+__all__ = ["ImplementationUnavailableError", "RepairsFlowResult"]

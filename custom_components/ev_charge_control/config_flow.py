@@ -258,8 +258,10 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             else:
                 try:
                     app = await self._async_application()
-                except ImplementationUnavailableError:
-                    # The application credentials were deleted since signing in.
+                except (ImplementationUnavailableError, ValueError):
+                    # The application credentials were deleted since signing in: older
+                    # Home Assistant raises ValueError, 2026.10+ UnknownImplementationError
+                    # (a ConfigEntryAuthFailed that is also a ValueError).
                     return self.async_abort(reason="missing_credentials")
                 problem = await async_register(self.hass, app, self._data[CONF_API_URL], domain, key)
                 if problem is None:

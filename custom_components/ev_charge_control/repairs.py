@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -18,6 +17,7 @@ from homeassistant.helpers.selector import QrCodeSelector, QrCodeSelectorConfig,
 import voluptuous as vol
 
 from .api import ApiError
+from .compat import RepairsFlowResult
 from .const import DOMAIN
 from .coordinator import EVChargeControlConfigEntry
 from .issues import ISSUE_KEY_NOT_PAIRED
@@ -48,10 +48,10 @@ class PairingRepairFlow(RepairsFlow):
         self._name = str(data["name"])
         self._domain = str(data["domain"])
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> data_entry_flow.FlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         return await self.async_step_pair()
 
-    async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> data_entry_flow.FlowResult:
+    async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
             errors["base"] = await self._async_check()

@@ -30,6 +30,7 @@ SESSIONS_STORE = f"{DOMAIN}.tesla_sessions"
 # between saves only costs a resync, which the car offers in its refusal.
 SESSIONS_SAVE_DELAY = 10.0
 
+
 def key_path(hass: HomeAssistant) -> Path:
     return Path(hass.config.path(".storage", KEY_FILE))
 

@@ -122,7 +122,7 @@ def test_import_refuses_a_session_of_another_key(session: Session) -> None:
         ({"version": 2}, "format"),
         ({"vehicle_public_key": "04"}, "vehicle_public_key"),
         ({"epoch": 5}, "epoch"),
-        ({"epoch": "zz"}, ""),
+        ({"epoch": "zz"}, "non-hexadecimal"),
         ({"vin": ""}, "VIN"),
         ({"domain": "3"}, "domain"),
         ({"counter": -1}, "counter"),

@@ -13,6 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from yarl import URL
 
@@ -35,6 +36,20 @@ CLIENT_SECRET = "client-secret"
 REDIRECT_URI = "https://example.com/auth/external/callback"
 
 ClientFactory = Callable[[], Awaitable[TestClient]]
+
+
+def device_for(hass: HomeAssistant, identifier: tuple[str, str]) -> dr.DeviceEntry | None:
+    """The device registered with ``identifier`` by one of the identifier's domain's entries.
+
+    Not ``DeviceRegistry.async_get_device(identifiers=...)``: Home Assistant 2026.8+
+    raises for it outside an integration, and 2025.4 lacks its replacements.
+    """
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(identifier[0]):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if identifier in device.identifiers:
+                return device
+    return None
 
 
 def entity_state(hass: HomeAssistant, entity_id: str) -> str:

@@ -21,7 +21,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -39,7 +39,7 @@ from custom_components.ev_charge_control.issues import ISSUE_KEY_NOT_PAIRED, iss
 from custom_components.ev_charge_control.signing import async_get_session_store
 
 from ..helpers import ACCESS_TOKEN, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
-from .common import add_oauth_entry, entity_state, tick
+from .common import add_oauth_entry, device_for, entity_state, tick
 from .signing_support import add_signing_entry, key_file, last_seq, private_key_fragments, signed_log
 
 NEW_FIRMWARE = "2025.20.6 4c5ad9d1b3a0"
@@ -68,7 +68,7 @@ async def _call(hass: HomeAssistant, domain: str, service: str, **data: Any) -> 
 
 
 def _device_id(hass: HomeAssistant, vin: str = VIN) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, vin)})
+    device = device_for(hass, (DOMAIN, vin))
     assert device is not None
     return device.id
 

@@ -10,7 +10,7 @@ from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 
@@ -24,7 +24,7 @@ from custom_components.ev_charge_control.repairs import async_create_fix_flow
 from custom_components.ev_charge_control.signing import PUBLIC_KEY_PATH
 
 from ..helpers import VIN, SimulatorHandle, account_spec, vehicle_spec
-from .common import ClientFactory, add_oauth_entry, configure
+from .common import ClientFactory, add_oauth_entry, configure, device_for
 from .signing_support import (
     add_signing_entry,
     key_file,
@@ -184,7 +184,7 @@ async def test_a_car_asleep_since_start_up_is_read_before_its_schedule_is_writte
     entry, _ = await add_signing_entry(hass, oauth_server, paired=(VIN,))
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN)})
+    device = device_for(hass, (DOMAIN, VIN))
     assert device is not None
     seq = await last_seq(oauth_server)
     await hass.services.async_call(
