@@ -524,17 +524,7 @@ async def test_scheduled_charging_on_2025_firmware_writes_charge_schedules(user:
     await user.api.call_service(
         DOMAIN,
         "set_scheduled_departure",
-        {
-            "device_id": car.device_id,
-            "enable": True,
-            "departure_time": "07:30",
-            "preconditioning_enabled": True,
-            "preconditioning_weekdays_only": False,
-            "off_peak_charging_enabled": True,
-            "off_peak_charging_weekdays_only": True,
-            "off_peak_start_time": "00:30",
-            "end_off_peak_time": "06:00",
-        },
+        {**_departure(car.device_id), "off_peak_start_time": "00:30"},
     )
     await user.signed(since, VIN, "add_precondition_schedule")
     await user.signed(since, VIN, "add_charge_schedule")
@@ -588,16 +578,7 @@ async def test_scheduled_charging_on_the_model_s_uses_the_older_commands(user: U
     await user.api.call_service(
         DOMAIN,
         "set_scheduled_departure",
-        {
-            "device_id": car.device_id,
-            "enable": True,
-            "departure_time": "07:30",
-            "preconditioning_enabled": True,
-            "preconditioning_weekdays_only": False,
-            "off_peak_charging_enabled": True,
-            "off_peak_charging_weekdays_only": True,
-            "end_off_peak_time": "06:00",
-        },
+        _departure(car.device_id),
     )
     [request] = await user.sent(since, "POST", _command(VIN2, "set_scheduled_departure"))
     assert request["body"] == {
@@ -1061,3 +1042,17 @@ async def _wait_loaded(api: Api, entry_id: str) -> None:
         assert entry["state"] == "loaded", entry
 
     await eventually(loaded, timeout=60, what="the entry loading")
+
+
+def _departure(device_id: str) -> dict[str, Any]:
+    """Leave at 07:30, preconditioned, charging off-peak on weekdays until 06:00."""
+    return {
+        "device_id": device_id,
+        "enable": True,
+        "departure_time": "07:30",
+        "preconditioning_enabled": True,
+        "preconditioning_weekdays_only": False,
+        "off_peak_charging_enabled": True,
+        "off_peak_charging_weekdays_only": True,
+        "end_off_peak_time": "06:00",
+    }

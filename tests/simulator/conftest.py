@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
+import ssl
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestServer
 import pytest
 
+from simulator import World, create_app
+
 from ..helpers import ACCESS_TOKEN, SimulatorHandle
+from ..tls import write_certificate
 
 
 @dataclass
@@ -94,3 +101,18 @@ class Fleet:
 @pytest.fixture
 async def fleet(sim: SimulatorHandle, session: aiohttp.ClientSession) -> Fleet:
     return Fleet(session, sim.url)
+
+
+@pytest.fixture
+async def proxy(
+    socket_enabled: None, world: World, tmp_path: Path, session: aiohttp.ClientSession
+) -> AsyncIterator[Fleet]:
+    """The simulator as a local tesla-http-proxy over TLS, on the same world."""
+    cert, key = write_certificate(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    server = TestServer(create_app(world, "proxy"), host="127.0.0.1")
+    await server.start_server(ssl=server_context)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    yield Fleet(session, str(server.make_url("")).rstrip("/"), ssl=client_context)
+    await server.close()

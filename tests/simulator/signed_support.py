@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..helpers import SimulatorHandle
+from ..helpers import SimulatorHandle, vehicle_spec
 from .conftest import Fleet, Reply
 
 VCSEC = 2
@@ -500,3 +500,17 @@ class SignedClient:
 async def pair(sim: SimulatorHandle, vin: str, key: ec.EllipticCurvePrivateKey) -> None:
     """Pair ``key`` with the car through the admin API."""
     await sim.call("POST", f"/sim/vehicles/{vin}/signing", {"pair_key": point(key).hex()})
+
+
+def signing_car() -> dict[str, Any]:
+    """A car that requires signing, at 60 % of an 80 % limit with room to charge faster,
+    on the fixture's older firmware, so the legacy schedule commands act."""
+    return vehicle_spec(
+        command_signing="required",
+        battery_level=60,
+        charge_limit=80,
+        amps=16,
+        amps_max=32,
+        pilot_current=32,
+        settings={"wake_delay": 0, "starting_seconds": 5},
+    )

@@ -62,9 +62,9 @@ from tesla_fleet_api.tesla.vehicle.proto.signatures_pb2 import SessionInfo
 from tesla_fleet_api.tesla.vehicle.proto.universal_message_pb2 import RoutableMessage
 from tesla_fleet_api.tesla.vehicle.signed import VehicleSigned
 
-from ..helpers import ACCESS_TOKEN, VIN, SimulatorHandle, account_spec, vehicle_spec
+from ..helpers import ACCESS_TOKEN, VIN, SimulatorHandle, account_spec
 from .conftest import Fleet
-from .signed_support import derive_k, session_info_tag
+from .signed_support import derive_k, session_info_tag, signing_car
 
 OK = {"response": {"result": True, "reason": ""}}
 NEW_FIRMWARE = "2025.20.6 4c5ad9d1b3a0"  # charge schedules replace scheduled charging/departure
@@ -95,17 +95,7 @@ class RecordingVehicle(VehicleSigned):
 @pytest.fixture
 def scenario() -> dict[str, Any]:
     # Old firmware, so the legacy schedule commands act; the schedule test upgrades it.
-    return account_spec(
-        vehicle_spec(
-            command_signing="required",
-            battery_level=60,
-            charge_limit=80,
-            amps=16,
-            amps_max=32,
-            pilot_current=32,
-            settings={"wake_delay": 0, "starting_seconds": 5},
-        )
-    )
+    return account_spec(signing_car())
 
 
 @pytest.fixture

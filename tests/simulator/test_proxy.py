@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-import ssl
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 import pytest
 
-from simulator import World, create_app
+from simulator import World
 from simulator.faults import VEHICLE_UNAVAILABLE
 
 from ..helpers import VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
-from ..tls import write_certificate
 from .conftest import Fleet
 
 OK = {"response": {"result": True, "reason": ""}}
@@ -36,20 +31,6 @@ def scenario() -> dict[str, Any]:
         vehicle_spec(vin=VIN2, id=100002, display_name="Old S", command_signing="off"),
         region="eu",  # the proxy finds the region itself: no 421 here
     )
-
-
-@pytest.fixture
-async def proxy(
-    socket_enabled: None, world: World, tmp_path: Path, session: aiohttp.ClientSession
-) -> AsyncIterator[Fleet]:
-    cert, key = write_certificate(tmp_path)
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(cert, key)
-    server = TestServer(create_app(world, "proxy"), host="127.0.0.1")
-    await server.start_server(ssl=server_context)
-    client_context = ssl.create_default_context(cafile=str(cert))
-    yield Fleet(session, str(server.make_url("")).rstrip("/"), ssl=client_context)
-    await server.close()
 
 
 async def test_it_is_https_with_a_trusted_certificate(proxy: Fleet) -> None:

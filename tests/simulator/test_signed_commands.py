@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ..helpers import VIN, SimulatorHandle, account_spec, vehicle_spec
+from ..helpers import VIN, SimulatorHandle, account_spec
 from .conftest import Fleet
 from .signed_support import (
     CHARGE_MAX_RANGE,
@@ -29,6 +29,7 @@ from .signed_support import (
     scheduled_departure,
     set_charge_limit,
     set_charging_amps,
+    signing_car,
     vcsec_charge_port,
     vehicle_action,
 )
@@ -39,17 +40,7 @@ OK = (0, "")
 @pytest.fixture
 def scenario() -> dict[str, Any]:
     # Old firmware, so the legacy schedule commands still act (charge schedules: their own file).
-    return account_spec(
-        vehicle_spec(
-            command_signing="required",
-            battery_level=60,
-            charge_limit=80,
-            amps=16,
-            amps_max=32,
-            pilot_current=32,
-            settings={"wake_delay": 0, "starting_seconds": 5},
-        )
-    )
+    return account_spec(signing_car())
 
 
 @pytest.fixture

@@ -3,19 +3,13 @@ signed_command, fleet_status and the partner endpoints it forwards unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-import ssl
 from typing import Any
 
-import aiohttp
-from aiohttp.test_utils import TestServer
 import pytest
 
-from simulator import World, create_app
+from simulator import World
 
 from ..helpers import VIN, VIN2, account_spec, vehicle_spec
-from ..tls import write_certificate
 from .conftest import Fleet
 
 SCHEDULE = {
@@ -34,20 +28,6 @@ def scenario() -> dict[str, Any]:
         vehicle_spec(command_signing="required", firmware="2025.20.6 4c5ad9d1b3a0"),
         vehicle_spec(vin=VIN2, id=100002, command_signing="required"),  # the fixture's 2023 firmware
     )
-
-
-@pytest.fixture
-async def proxy(
-    socket_enabled: None, world: World, tmp_path: Path, session: aiohttp.ClientSession
-) -> AsyncIterator[Fleet]:
-    cert, key = write_certificate(tmp_path)
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(cert, key)
-    server = TestServer(create_app(world, "proxy"), host="127.0.0.1")
-    await server.start_server(ssl=server_context)
-    client_context = ssl.create_default_context(cafile=str(cert))
-    yield Fleet(session, str(server.make_url("")).rstrip("/"), ssl=client_context)
-    await server.close()
 
 
 async def test_the_proxy_signs_schedule_commands(proxy: Fleet, world: World) -> None:
