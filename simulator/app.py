@@ -8,6 +8,7 @@ import json
 import re
 
 from aiohttp import web
+from yarl import URL
 
 from . import admin
 from .faults import DISTURBANCES, disturb, hang
@@ -15,6 +16,9 @@ from .tesla import api as tesla_api
 from .world import World
 
 REALTO_PREFIX = "/api/v1/"
+# The names this machine answers to; any port. A page in the developer's browser that
+# rebinds its own name to 127.0.0.1 still sends its own name as the Host.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _VEHICLE_IN_PATH = re.compile(r"/(?:vehicles|entities)/([^/]+)")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,7 +44,8 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     path = request.path
     api = _api_of(path)
     if api == "admin":
-        return await handler(request)
+        refused = _admin_refusal(request)
+        return refused if refused is not None else await handler(request)
     world.sync()
     body: object = None
     if request.can_read_body:
@@ -62,7 +67,7 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
     response: web.StreamResponse
     try:
         if fault is not None and fault.kind not in DISTURBANCES:
-            response = fault.response(tesla_api.base_url_for(request, "eu"))
+            response = fault.response(tesla_api.base_url_for(request, "eu"), request.path_qs)
         else:
             if fault is not None and fault.kind != "drop_reply":
                 await disturb(fault, request)
@@ -79,6 +84,31 @@ async def simulate(request: web.Request, handler: Handler) -> web.StreamResponse
         raise
     _record(world, request, api, category, path_vin, body, response.status)
     return response
+
+
+def _admin_refusal(request: web.Request) -> web.Response | None:
+    """Why an admin request is refused, if it is: another Host, or a POST not in JSON.
+
+    A web page can make a browser POST ``text/plain`` or a form anywhere (no CORS
+    preflight for those), and a rebound DNS name reaches 127.0.0.1 under its own Host.
+    """
+    if not _local_host(request.headers.get("Host")):
+        return web.json_response(
+            {"error": "the admin API answers to 127.0.0.1, localhost or [::1] only"}, status=403
+        )
+    if request.method == "POST" and request.content_type != "application/json":
+        return web.json_response({"error": "admin POSTs take Content-Type: application/json"}, status=415)
+    return None
+
+
+def _local_host(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        name = URL(f"http://{host}").host
+    except ValueError:
+        return False
+    return name in LOCAL_HOSTS
 
 
 def _record(

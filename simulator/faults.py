@@ -2,8 +2,8 @@
 
 A fault matches requests by API (``tesla`` or ``realto``), path regex, method, billing
 category and VIN, fires ``count`` times (or until cleared), and either answers in its
-own way (a status and body) or disturbs the normal answer (a delay, a hang, a dropped
-connection, or a reply lost after the request was carried out).  The presets produce the bodies the real APIs send (reference section 3).
+own way (a status and body, or a redirect) or disturbs the normal answer (a delay, a
+hang, a dropped connection, or a reply lost after the request was carried out).  The presets produce the bodies the real APIs send (reference section 3).
 """
 
 from __future__ import annotations
@@ -53,7 +53,11 @@ PRESETS: dict[str, tuple[int, Any, str]] = {
     ),
 }
 DISTURBANCES = ("delay", "hang", "disconnect", "drop_reply")
-KINDS = (*PRESETS, *DISTURBANCES, "status")
+# A redirect to ``base_url`` plus the request's path and query (default 307, which
+# tells a client to send the same method and body again, there).
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+REDIRECT_TO = "https://elsewhere.invalid"
+KINDS = (*PRESETS, *DISTURBANCES, "status", "redirect")
 # Field -> the JSON types it takes; ``body`` takes anything. None means "not set" for the
 # optional fields (those whose default is None).
 FIELD_TYPES: dict[str, tuple[type, ...]] = {
@@ -105,8 +109,12 @@ class Fault:
             and (self.vin is None or self.vin == vin)
         )
 
-    def response(self, default_base_url: str) -> web.Response:
+    def response(self, default_base_url: str, path_qs: str = "/") -> web.Response:
         """The reply for a fault that answers by itself."""
+        if self.kind == "redirect":
+            location = f"{(self.base_url or REDIRECT_TO).rstrip('/')}{path_qs}"
+            headers = {**self.headers, "Location": location}
+            return web.Response(status=self.status or 307, headers=headers)
         status, body, content_type = PRESETS.get(self.kind, (500, tesla_body("error"), "application/json"))
         if self.status is not None:
             status = self.status
@@ -152,6 +160,8 @@ class FaultSet:
         for key, value in spec.items():
             if key != "body":
                 _check_field(key, value)
+        if kind == "redirect" and spec.get("status") not in (None, *REDIRECT_STATUSES):
+            raise ValueError(f"a redirect's status is one of {', '.join(map(str, REDIRECT_STATUSES))}")
         fault = Fault(fault_id=self._next_id, **spec)
         self._next_id += 1
         self.faults.append(fault)

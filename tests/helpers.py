@@ -110,6 +110,9 @@ class SimulatorHandle:
         return str(self.server.make_url("")).rstrip("/")
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
+        # Admin POSTs must be JSON (the simulator refuses others): an empty one is {}.
+        if body is None and method == "POST":
+            body = {}
         async with self.admin.request(method, f"{self.url}{path}", json=body) as response:
             assert response.status < 500, await response.text()
             return await response.json()

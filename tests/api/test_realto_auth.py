@@ -39,7 +39,8 @@ async def test_authenticates_once_and_reuses_the_token(sim: SimulatorHandle, ses
         ("GET", ENTITY_PATH, 200),
         ("GET", f"{ENTITY_PATH}/readings/last", 200),
     ]
-    assert log[0]["body"] == {"clientId": REALTO_CLIENT_ID, "clientSecret": REALTO_SECRET}
+    secret = sim.world.recorder.redacted(REALTO_SECRET)  # the log never holds the secret itself
+    assert log[0]["body"] == {"clientId": REALTO_CLIENT_ID, "clientSecret": secret}
     assert log[0]["category"] == "auth"
 
 

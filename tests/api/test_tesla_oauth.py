@@ -81,7 +81,8 @@ async def test_refresh_rotates_the_refresh_token(
     assert form_of(record) == {
         "grant_type": "refresh_token",
         "client_id": CLIENT_ID,
-        "refresh_token": REFRESH_TOKEN,
+        # The log shows a marker for the secret: the same marker, the same token.
+        "refresh_token": sim.world.recorder.redacted(REFRESH_TOKEN),
     }
     assert await works(sim, session, tokens.access_token)
     # The token endpoint is not billed.
@@ -113,7 +114,7 @@ async def test_client_secret_is_sent_when_configured(
     oauth = TeslaOAuth(session, CLIENT_ID, client_secret="s3cret", token_url=token_url(sim))
     await oauth.refresh(REFRESH_TOKEN)
     [record] = await token_requests(sim)
-    assert form_of(record)["client_secret"] == "s3cret"
+    assert form_of(record)["client_secret"] == sim.world.recorder.redacted("s3cret")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -154,7 +155,7 @@ async def test_exchange_code_with_pkce(
     assert form_of(record) == {
         "grant_type": "authorization_code",
         "client_id": CLIENT_ID,
-        "code": callback["code"],
+        "code": sim.world.recorder.redacted(callback["code"]),
         "redirect_uri": REDIRECT_URI,
         "code_verifier": verifier,
         "audience": sim.url,

@@ -57,5 +57,7 @@ class Realto:
         return await self.request("POST", path, json=json, **kwargs)
 
     async def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        if body is None and method == "POST":
+            body = {}  # admin POSTs are JSON, an empty one too
         async with self.sim.admin.request(method, f"{self.sim.url}/sim/realto{path}", json=body) as response:
             return response.status, await response.json(content_type=None)

@@ -123,11 +123,13 @@ async def test_entity_changes_need_an_entity_and_a_car(realto: Realto, sim: Simu
     assert (await realto.admin("POST", f"/entities/{PV_ID}", {"action": "plug_in"}))[0] == 400
     status, detail = await realto.admin("POST", f"/entities/{PV_ID}", {"online": False})
     assert (status, detail["online"]) == (200, False)
-    async with sim.admin.post(f"{sim.url}/sim/realto/entities/{ENTITY_ID}", data="{nope") as response:
+    url = f"{sim.url}/sim/realto/entities/{ENTITY_ID}"
+    json_type = {"Content-Type": "application/json"}
+    async with sim.admin.post(url, data="{nope", headers=json_type) as response:
         assert response.status == 400
-    async with sim.admin.post(f"{sim.url}/sim/realto/entities/{ENTITY_ID}", json=[1]) as response:
+    async with sim.admin.post(url, json=[1]) as response:
         assert response.status == 400
-    async with sim.admin.post(f"{sim.url}/sim/realto/entities/{ENTITY_ID}") as response:
+    async with sim.admin.post(url, headers=json_type) as response:
         assert response.status == 200  # no body: nothing to change
 
 

@@ -323,7 +323,9 @@ async def test_admin_knobs_and_pairing(sim: SimulatorHandle, fleet: Fleet, clien
     assert reply.status == 404
     reply = await fleet.request("POST", "/sim/vehicles/NOPE/signing", json={}, headers={})
     assert reply.status == 404
-    reply = await fleet.request("POST", f"/sim/vehicles/{VIN}/signing", data="[1", headers={})
+    reply = await fleet.request(
+        "POST", f"/sim/vehicles/{VIN}/signing", data="[1", headers={"Content-Type": "application/json"}
+    )
     assert reply.status == 400
     reply = await fleet.request("POST", f"/sim/vehicles/{VIN}/signing", json=[1], headers={})
     assert reply.status == 400
