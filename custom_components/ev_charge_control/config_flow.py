@@ -12,7 +12,6 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import hashlib
-import ipaddress
 import json
 import os
 from typing import Any, override
@@ -33,6 +32,7 @@ from yarl import URL
 
 from .api import (
     ApiError,
+    ApiMoved,
     AuthenticationError,
     BillingLimitReached,
     CommunicationError,
@@ -40,10 +40,12 @@ from .api import (
     MissingScope,
     RateLimited,
     ServerError,
+    WrongRegion,
 )
 from .api.realto.const import BASE_URL as REALTO_BASE_URL
 from .api.tesla import BASE_URLS
 from .api.tesla.const import BASE_URL_NA
+from .api.urls import safe_base_url
 from .compat import ImplementationUnavailableError
 from .const import (
     CONF_ACCESS_TOKEN,
@@ -81,22 +83,12 @@ CONF_PAIR_LATER = "pair_later"
 
 
 def valid_api_url(value: str) -> bool:
-    """An https URL, or http to this machine only (a local proxy or the simulator)."""
-    try:
-        url = URL(value.strip())
-    except (TypeError, ValueError):
-        return False
-    # Paths are appended to the base URL, so a query or fragment would swallow them.
-    if url.scheme not in ("http", "https") or not url.host or url.user or url.query_string or url.fragment:
-        return False
-    if url.scheme == "https":
-        return True
-    if url.host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(url.host).is_loopback
-    except ValueError:
-        return False
+    """An https URL, or http to this machine only (a local proxy or the simulator).
+
+    The API client applies the same rule to a base URL an API names (a wrong-region
+    answer), so whatever becomes the entry's API URL has passed it.
+    """
+    return safe_base_url(value)
 
 
 def token_claims(access_token: str) -> dict[str, Any]:
@@ -119,10 +111,11 @@ def region_base_url(access_token: str) -> str:
     # JWT allows one audience or a list; anything else is no audience at all.
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
-    urls = [a.rstrip("/") for a in audiences if isinstance(a, str) and a.startswith(("https://", "http://"))]
-    for url in urls:
-        if "fleet-api" in url and f".{region}." in url:
-            return url
+    urls = [a.rstrip("/") for a in audiences if isinstance(a, str)]
+    # The claims are not verified here, so an audience is only a choice among Tesla's
+    # own regional hosts, compared exactly (a look-alike host is no Fleet API).
+    if BASE_URLS.get(region) in urls:
+        return BASE_URLS[region]
     for url in urls:
         # Only a server on this machine (the simulator, through the developer override of
         # the OAuth server) issues tokens for a local address, and it serves the API too.
@@ -130,7 +123,7 @@ def region_base_url(access_token: str) -> str:
             return url
     if region in BASE_URLS:
         return BASE_URLS[region]
-    return urls[0] if urls else BASE_URL_NA
+    return next((url for url in urls if url in BASE_URLS.values()), BASE_URL_NA)
 
 
 def _check_command_scope(access_token: str) -> None:
@@ -152,6 +145,10 @@ def _error_key(err: ApiError) -> str:
         return "missing_scope"
     if isinstance(err, BillingLimitReached):
         return "billing_limit"
+    if isinstance(err, ApiMoved):
+        return "api_moved"
+    if isinstance(err, WrongRegion):
+        return "region_not_followed"
     # An answer that is not the API's (a wrong URL's web page, a broken proxy) is as
     # good as none: "Unexpected error" gave the user nothing to check.
     if isinstance(err, (CommunicationError, ServerError, RateLimited, MalformedResponse)):

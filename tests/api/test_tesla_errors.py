@@ -33,7 +33,7 @@ from custom_components.ev_charge_control.api import (
     VehicleUnavailable,
     WrongRegion,
 )
-from custom_components.ev_charge_control.api.tesla import TeslaClient
+from custom_components.ev_charge_control.api.tesla import TeslaClient, raise_for_status
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
 from .support import mark, raises_exactly, sent_since, static_token
@@ -290,39 +290,103 @@ async def test_rate_limited_future_date(client: TeslaClient, sim: SimulatorHandl
     assert info.value.retry_after > 365 * 86400
 
 
+EU = "https://fleet-api.prd.eu.vn.cloud.tesla.com"
+NA = "https://fleet-api.prd.na.vn.cloud.tesla.com"
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "base_url"),
     [
         # The Fleet API names the host in the body...
-        (
-            {},
-            {"error": "user out of region, use base URL: https://fleet-api.prd.eu.vn.cloud.tesla.com, see x"},
-            "https://fleet-api.prd.eu.vn.cloud.tesla.com",
-        ),
+        ({}, {"error": f"user out of region, use base URL: {EU}, see x"}, EU),
+        ({}, {"error": f"user out of region, use base URL: {EU}/"}, EU),
         # ...and in an Alt-Svc header, which tesla-http-proxy reads as "h2=https://<host>".
-        (
-            {"Alt-Svc": "h2=https://fleet-api.prd.eu.vn.cloud.tesla.com"},
-            {"error": "user out of region"},
-            "https://fleet-api.prd.eu.vn.cloud.tesla.com",
-        ),
-        # The standard Alt-Svc form: a quoted authority.
+        ({"Alt-Svc": f"h2={EU}"}, {"error": "user out of region"}, EU),
+        # The standard Alt-Svc form: a quoted authority (the default port is dropped).
         (
             {"Alt-Svc": 'h3=":443", h2="fleet-api.prd.eu.vn.cloud.tesla.com:443"; ma=3600'},
             {"error": "user out of region"},
-            "https://fleet-api.prd.eu.vn.cloud.tesla.com:443",
+            EU,
         ),
         ({"Alt-Svc": "clear"}, {"error": "user out of region"}, None),
         ({}, "", None),
     ],
 )
-async def test_wrong_region_base_url_sources(
-    client: TeslaClient, sim: SimulatorHandle, headers: dict[str, str], body: Any, base_url: str | None
+def test_wrong_region_base_url_sources_on_teslas_host(
+    headers: dict[str, str], body: Any, base_url: str | None
 ) -> None:
+    text = body if isinstance(body, str) else json.dumps(body)
+    with raises_exactly(WrongRegion) as info:
+        raise_for_status(421, text, headers, url=f"{NA}/")
+    assert info.value.base_url == base_url
+    assert info.value.status == 421
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        # Plain http to another machine, and look-alikes of Tesla's hosts.
+        "http://attacker.example",
+        "http://fleet-api.prd.eu.vn.cloud.tesla.com",
+        f"{EU}.evil.example",
+        "https://fleet-api.prd.xx.vn.cloud.tesla.com",
+        f"{EU}:8443",
+        # Not a base URL a path can be appended to.
+        f"{EU}/?x=1",
+        "https://user@fleet-api.prd.eu.vn.cloud.tesla.com",
+        "ftp://fleet-api.prd.eu.vn.cloud.tesla.com",
+        "https://[::1",
+    ],
+)
+def test_a_wrong_region_answer_from_tesla_is_followed_to_teslas_hosts_only(named: str) -> None:
+    with raises_exactly(WrongRegion) as info:
+        raise_for_status(
+            421, json.dumps({"error": f"user out of region, use base URL: {named}, see x"}), {}, url=NA
+        )
+    assert info.value.base_url is None
+    assert f"served at {named}, which is not followed" in info.value.message
+    assert "check the API URL" in info.value.message
+
+
+def test_an_alt_svc_to_another_host_is_not_followed() -> None:
+    with raises_exactly(WrongRegion) as info:
+        raise_for_status(421, "{}", {"Alt-Svc": 'h2="evil.example:443"'}, url=NA)
+    assert info.value.base_url is None
+    assert "https://evil.example:443" in info.value.message
+
+
+def test_where_the_request_went_unknown_counts_as_teslas_host() -> None:
+    text = json.dumps({"error": f"use base URL: {EU}"})
+    with raises_exactly(WrongRegion) as info:
+        raise_for_status(421, text, {})
+    assert info.value.base_url == EU
+
+
+@pytest.mark.parametrize("current", ["http://[::1", "relative/path", "", "https://fleet.example"])
+def test_from_an_odd_or_custom_base_url_nothing_is_followed(current: str) -> None:
+    text = json.dumps({"error": f"use base URL: {EU}"})
+    with raises_exactly(WrongRegion) as info:
+        raise_for_status(421, text, {}, url=current)
+    assert info.value.base_url is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({}, {"error": f"user out of region, use base URL: {EU}, see x"}),
+        ({"Alt-Svc": f"h2={EU}"}, {"error": "user out of region"}),
+    ],
+)
+async def test_a_compatible_service_cannot_send_its_token_to_tesla(
+    client: TeslaClient, sim: SimulatorHandle, headers: dict[str, str], body: Any
+) -> None:
+    """A client on another server (here the simulator) is not moved to Tesla's hosts."""
     await sim.fault(kind="status", status=421, body=body, headers=headers, path="/vehicles", count=1)
     with raises_exactly(WrongRegion) as info:
         await client.list_vehicles()
-    assert info.value.base_url == base_url
+    assert info.value.base_url is None
     assert info.value.status == 421
+    assert "not followed" in info.value.message
 
 
 async def test_wrong_region_fault_points_at_europe(client: TeslaClient, sim: SimulatorHandle) -> None:
@@ -532,7 +596,7 @@ def test_every_exported_error_is_an_api_error() -> None:
 
     errors = [getattr(api, name) for name in api.__all__ if isinstance(getattr(api, name), type)]
     errors = [cls for cls in errors if issubclass(cls, BaseException)]
-    assert len(errors) == 30  # ApiError and its 29 subclasses
+    assert len(errors) == 32  # ApiError and its 31 subclasses
     assert all(issubclass(cls, ApiError) for cls in errors)
 
 

@@ -266,12 +266,16 @@ def test_token_claims(token: str, claims: dict[str, Any]) -> None:
         ({"ou_code": "NA", "aud": ["http://127.0.0.1:8765"]}, "http://127.0.0.1:8765"),
         # ... but a remote plain-http audience is no API to trust.
         ({"ou_code": "EU", "aud": ["http://tesla.example.com"]}, BASE_URL_EU),
-        # An unknown region: the first audience that is a URL.
+        # An unknown region: the first audience that is one of Tesla's hosts, exactly; the
+        # claims are unverified, so no other host (a look-alike least of all) is trusted.
         (
-            {"ou_code": "XX", "aud": ["urn:tesla", 42, "https://tesla.example.com/"]},
-            "https://tesla.example.com",
+            {"ou_code": "XX", "aud": ["urn:tesla", 42, "https://tesla.example.com/", f"{BASE_URL_EU}/"]},
+            BASE_URL_EU,
         ),
-        ({"aud": ["https://tesla.example.com"]}, "https://tesla.example.com"),
+        ({"aud": ["https://tesla.example.com"]}, BASE_URL_NA),
+        ({"ou_code": "XX", "aud": [f"{BASE_URL_EU}.evil.example/x"]}, BASE_URL_NA),
+        ({"ou_code": "EU", "aud": [f"{BASE_URL_EU}.evil.example/x"]}, BASE_URL_EU),
+        ({"ou_code": "XX", "aud": ["http://evil.example"]}, BASE_URL_NA),
         ({"ou_code": "XX", "aud": ["urn:tesla"]}, BASE_URL_NA),
         # Audiences that are neither a string nor a list count as none.
         ({"ou_code": "EU", "aud": 42}, BASE_URL_EU),

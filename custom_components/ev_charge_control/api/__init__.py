@@ -7,6 +7,7 @@ the integration is a thin layer over it.
 from .costs import PRICE_USD, CostCategory, CostCounter, CostLedger
 from .errors import (
     ApiError,
+    ApiMoved,
     AuthenticationError,
     BadRequest,
     BillingLimitReached,
@@ -26,6 +27,7 @@ from .errors import (
     PartnerDomainRejected,
     RateLimited,
     RequestTimeout,
+    ResponseTooLarge,
     ServerError,
     SessionInfoInvalid,
     SignedCommandFault,
@@ -41,6 +43,7 @@ from .errors import (
 __all__ = [
     "PRICE_USD",
     "ApiError",
+    "ApiMoved",
     "AuthenticationError",
     "BadRequest",
     "BillingLimitReached",
@@ -63,6 +66,7 @@ __all__ = [
     "PartnerDomainRejected",
     "RateLimited",
     "RequestTimeout",
+    "ResponseTooLarge",
     "ServerError",
     "SessionInfoInvalid",
     "SignedCommandFault",

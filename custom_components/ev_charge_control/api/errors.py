@@ -122,6 +122,23 @@ class MalformedResponse(ApiError):
     """The answer was not the JSON the API documents."""
 
 
+class ResponseTooLarge(MalformedResponse):
+    """The answer was larger than any the API sends; the rest of it was not read."""
+
+
+class ApiMoved(ApiError):
+    """The API answered with a redirect (3xx); ``location`` is where it pointed.
+
+    Redirects are never followed: a followed one would carry the request (its body, a
+    client secret among them) to a host the user never configured.  The fix is the
+    user's: check the API URL (Reconfigure).
+    """
+
+    def __init__(self, message: str, *, location: str | None, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.location = location
+
+
 # ----------------------------------------------------------------------- commands
 class CommandRefused(ApiError):
     """The car (or platform) received the command and said no; ``reason`` says why."""

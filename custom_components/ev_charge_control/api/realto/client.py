@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 import json
 import re
 import time
-from typing import Any
+from typing import Any, override
 from urllib.parse import quote
 
 import aiohttp
@@ -318,6 +318,11 @@ class RealtoClient:
     @base_url.setter
     def base_url(self, value: str) -> None:
         self._base_url = value.rstrip("/")
+
+    @override
+    def __repr__(self) -> str:
+        # Where it talks to, never the client secret or the token it holds.
+        return f"RealtoClient(base_url={self._base_url!r})"
 
     # ------------------------------------------------------------ tokens
     async def authenticate(self) -> None:

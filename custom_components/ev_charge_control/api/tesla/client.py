@@ -25,7 +25,7 @@ import re
 import ssl
 import time as time_module
 from time import time
-from typing import Any
+from typing import Any, override
 from urllib.parse import quote
 
 import aiohttp
@@ -54,10 +54,12 @@ from ..errors import (
     WrongRegion,
 )
 from ..transport import exchange
+from ..urls import normalized, origin, safe_base_url
 from .const import (
     ALREADY_DONE,
     ALREADY_SET,
     BASE_URL_NA,
+    BASE_URLS,
     MAX_CHARGING_AMPS,
     MINUTES_PER_DAY,
     REASON_PREFIXES,
@@ -86,7 +88,7 @@ DEFAULT_WAKE_TIMEOUT = 60.0
 # Polling the free state call after a wake: quick at first (cars often wake in ~10 s),
 # then every 5 s; the last delay repeats until the timeout.
 DEFAULT_WAKE_POLL_DELAYS: tuple[float, ...] = (2.0, 3.0, 5.0)
-_REGION_URL = re.compile(r"use base URL: (https?://[^\s,]+)")
+_REGION_URL = re.compile(r"use base URL: (\S+?)(?:,|\s|$)")
 _RETRY_IN = re.compile(r"Retry in (\d+) seconds")
 _ENDPOINT_NAMES = frozenset(e.value for e in Endpoint)
 # A signed_command answered with these statuses never reached a car that runs the
@@ -172,6 +174,34 @@ def _alt_svc_base_url(alt_svc: str) -> str | None:
     return None
 
 
+_TESLA_HOSTS = frozenset(BASE_URLS.values())
+_TESLA_ORIGINS = frozenset(origin(url) for url in _TESLA_HOSTS)
+
+
+def followable_region_url(candidate: str | None, current: str | None) -> str | None:
+    """Where a client at ``current`` may follow a wrong-region answer naming ``candidate``.
+
+    The bearer token goes with it, so only to where it may go already: from one of
+    Tesla's regional Fleet API hosts to another (https, exactly those hosts), or to a
+    path on the server the client already talks to (the simulator's ``/eu``).  A
+    compatible service cannot send the token elsewhere, nor can an answer send it over
+    plain http to another machine.  ``current`` unknown counts as Tesla's own host.
+    """
+    if not candidate:
+        return None
+    try:
+        target = normalized(candidate)
+    except ValueError:
+        return None
+    if not safe_base_url(target):
+        return None
+    if target in _TESLA_HOSTS and (current is None or origin(current) in _TESLA_ORIGINS):
+        return target
+    if current is not None and origin(target) == origin(current):
+        return target
+    return None
+
+
 def _error_text(body: Any, text: str) -> str:
     if isinstance(body, Mapping):
         error = body.get("error")
@@ -185,8 +215,12 @@ def _error_text(body: Any, text: str) -> str:
     return text.strip()[:200] or "no details"
 
 
-def raise_for_status(status: int, text: str, headers: Mapping[str, str]) -> None:
-    """Map an HTTP error answer to this package's exceptions (the one place that does)."""
+def raise_for_status(status: int, text: str, headers: Mapping[str, str], *, url: str | None = None) -> None:
+    """Map an HTTP error answer to this package's exceptions (the one place that does).
+
+    ``url`` is where the request went: a wrong-region answer's base URL is kept only
+    when ``followable_region_url`` allows it from there.
+    """
     if status < 400:
         return
     try:
@@ -220,7 +254,14 @@ def raise_for_status(status: int, text: str, headers: Mapping[str, str]) -> None
         raise VehicleUnavailable(message, status=status)
     if status == 421:
         match = _REGION_URL.search(message)
-        base_url = match.group(1) if match else _alt_svc_base_url(headers.get("Alt-Svc", ""))
+        named = match.group(1) if match else _alt_svc_base_url(headers.get("Alt-Svc", ""))
+        base_url = followable_region_url(named, url)
+        if named and base_url is None:
+            message = (
+                f"the API says this account is served at {named}, which is not followed: "
+                "only Tesla's own regional hosts are, and only from Tesla's own hosts; "
+                "check the API URL (Reconfigure)"
+            )
         raise WrongRegion(message, base_url=base_url, status=status)
     if status == 429:
         raise RateLimited(message, retry_after=_retry_after(headers, text), status=status)
@@ -289,6 +330,11 @@ class TeslaClient:
     def base_url(self, value: str) -> None:
         self._base_url = value.rstrip("/")
 
+    @override
+    def __repr__(self) -> str:
+        # Where it talks to, never what it sends: no token, no key.
+        return f"TeslaClient(base_url={self._base_url!r}, signs={self._signer is not None})"
+
     # ------------------------------------------------------------------ HTTP
     async def _request(
         self,
@@ -345,7 +391,7 @@ class TeslaClient:
         # Tesla bills every answer below 500, errors included.
         self.costs.record(category, billed=answer.status < 500, vehicle=vin)
         status, text = answer.status, answer.text
-        raise_for_status(status, text, answer.headers)
+        raise_for_status(status, text, answer.headers, url=self._base_url)
         try:
             payload = json.loads(text)
         except ValueError as err:

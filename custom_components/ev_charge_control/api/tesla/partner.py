@@ -102,7 +102,7 @@ async def _partner_request(
             "Tesla refused the domain: it must match the application's allowed origin", status=412
         )
     if not (missing_ok and answer.status == 404):
-        raise_for_status(answer.status, answer.text, answer.headers)
+        raise_for_status(answer.status, answer.text, answer.headers, url=url)
     return answer.status, _json(answer.text)
 
 
