@@ -23,6 +23,7 @@ from custom_components.ev_charge_control.api import (
     ConnectionFailed,
     LoginRequired,
     MalformedResponse,
+    RateLimited,
     RequestTimeout,
     ServerError,
 )
@@ -193,8 +194,11 @@ async def test_a_used_code_is_refused(
         (401, "", LoginRequired, "refresh token rejected"),
         (401, {"error": "invalid_client"}, LoginRequired, "invalid_client"),
         (400, {"error": "unauthorized_client"}, AuthenticationError, "unauthorized_client"),
-        (400, "<html>nope</html>", AuthenticationError, "token endpoint refused (400)"),
-        (403, ["error"], AuthenticationError, "token endpoint refused (403)"),
+        (400, {"error": 7}, ServerError, "token endpoint refused (400)"),
+        # Not an OAuth answer (a proxy's or firewall's page): the refresh token is unspent.
+        (400, "<html>nope</html>", ServerError, "token endpoint refused (400)"),
+        (403, ["error"], ServerError, "token endpoint refused (403)"),
+        (408, {"error": "timeout"}, RequestTimeout, "the token endpoint timed out (408)"),
         (500, {"error": "internal"}, ServerError, "token endpoint failed (500)"),
         (503, "", ServerError, "token endpoint failed (503)"),
         (200, "not json", MalformedResponse, None),
@@ -220,6 +224,22 @@ async def test_token_endpoint_answers(
         await oauth.refresh(REFRESH_TOKEN)
     if message is not None:
         assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "retry_after"),
+    [({"Retry-After": "30"}, "", 30.0), ({}, "Retry in 12 seconds", 12.0), ({}, "", None)],
+)
+async def test_a_rate_limited_refresh_says_when_to_ask_again(
+    oauth: TeslaOAuth, sim: SimulatorHandle, headers: dict[str, str], body: str, retry_after: float | None
+) -> None:
+    """A 429 is not a refusal: the refresh token is unspent and works once the wait is over."""
+    await sim.fault(kind="status", status=429, headers=headers, body=body, path=TOKEN_PATH, count=1)
+    with raises_exactly(RateLimited) as info:
+        await oauth.refresh(REFRESH_TOKEN)
+    assert isinstance(info.value, RateLimited)
+    assert (info.value.status, info.value.retry_after) == (429, retry_after)
+    assert (await oauth.refresh(REFRESH_TOKEN)).refresh_token != REFRESH_TOKEN
 
 
 async def test_expires_in_defaults_to_eight_hours(oauth: TeslaOAuth, sim: SimulatorHandle) -> None:
@@ -255,6 +275,14 @@ async def test_token_endpoint_closed_port(session: aiohttp.ClientSession) -> Non
 def test_token_set_as_dict() -> None:
     tokens = TokenSet("a", "r", 12.5)
     assert tokens.as_dict() == {"access_token": "a", "refresh_token": "r", "expires_at": 12.5}
+
+
+def test_a_token_sets_repr_leaves_the_tokens_out() -> None:
+    tokens = TokenSet("access-secret-0123", "refresh-secret-4567", 12.5)
+    for text in (repr(tokens), str(tokens), f"{tokens!r}", repr([tokens])):
+        assert "access-secret-0123" not in text
+        assert "refresh-secret-4567" not in text
+        assert "12.5" in text
 
 
 # --------------------------------------------------------------- TokenManager

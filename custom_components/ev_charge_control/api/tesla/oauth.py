@@ -12,29 +12,45 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import json
 import time
 from typing import Any
 
 import aiohttp
 
-from ..errors import AuthenticationError, LoginRequired, MalformedResponse, ServerError
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    LoginRequired,
+    MalformedResponse,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
 from ..transport import exchange
+from .client import _retry_after
 from .const import TOKEN_URL
 
 # Refresh a little before expiry so a request never leaves with a token about to lapse.
 REFRESH_MARGIN = 300.0
 # Tesla's access tokens last eight hours; used when an answer omits expires_in.
 DEFAULT_LIFETIME = 28800
+# OAuth error codes (RFC 6749 section 5.2, and Tesla's own) that say the grant itself is
+# no good: only signing in again gets a new one.
+SIGN_IN_AGAIN = frozenset({"invalid_grant", "login_required", "invalid_token"})
 
 
 @dataclass(frozen=True, slots=True)
 class TokenSet:
-    """An access token, the refresh token that renews it, and when it expires."""
+    """An access token, the refresh token that renews it, and when it expires.
 
-    access_token: str
-    refresh_token: str
+    Its ``repr`` leaves both tokens out, so a set that reaches a log or a traceback
+    gives nothing away.
+    """
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_at: float
 
     @classmethod
@@ -119,16 +135,38 @@ class TeslaOAuth:
             body: Any = json.loads(text) if text else {}
         except ValueError:
             body = {}
-        if status >= 500:
-            raise ServerError(f"token endpoint failed ({status})", status=status)
         if status >= 400:
-            error = str(body.get("error", "")) if isinstance(body, Mapping) else ""
-            if error in ("login_required", "invalid_grant") or status == 401:
-                raise LoginRequired(error or "refresh token rejected", status=status)
-            raise AuthenticationError(error or f"token endpoint refused ({status})", status=status)
+            raise token_error(status, answer.headers, text, body)
         if not isinstance(body, Mapping):
             raise MalformedResponse("token endpoint answered without JSON", status=status)
         return TokenSet.from_response(body, issued)
+
+
+def token_error(status: int, headers: Mapping[str, str], text: str, body: Any) -> ApiError:
+    """What a failed answer of the token endpoint means for the caller.
+
+    Only an answer that says the grant is no good (``invalid_grant``, Tesla's
+    ``login_required``, any 401) asks for a new sign-in; another OAuth refusal (say
+    ``unauthorized_client``) is an ``AuthenticationError`` too.  A rate limit, a timeout
+    or a server failure leaves the refresh token unspent: wait and ask again.  So does
+    a 4xx without an OAuth error code, which did not come from the OAuth server itself
+    (a proxy's or firewall's page).
+    """
+    error = body.get("error") if isinstance(body, Mapping) else None
+    error = error if isinstance(error, str) else ""
+    if status == 429:
+        return RateLimited(
+            "token endpoint rate limited", retry_after=_retry_after(headers, text), status=status
+        )
+    if status == 408:
+        return RequestTimeout("the token endpoint timed out (408)", status=status)
+    if status >= 500:
+        return ServerError(f"token endpoint failed ({status})", status=status)
+    if error in SIGN_IN_AGAIN or status == 401:
+        return LoginRequired(error or "refresh token rejected", status=status)
+    if error:
+        return AuthenticationError(error, status=status)
+    return ServerError(f"token endpoint refused ({status})", status=status)
 
 
 class TokenManager:
@@ -188,4 +226,4 @@ class TokenManager:
             self._tokens = TokenSet(self._tokens.access_token, self._tokens.refresh_token, 0.0)
 
 
-__all__ = ["TeslaOAuth", "TokenManager", "TokenSet"]
+__all__ = ["TeslaOAuth", "TokenManager", "TokenSet", "token_error"]
