@@ -26,7 +26,7 @@ from .issues import async_clear_entry_issues
 from .public_key_view import async_serve_public_key
 from .services import async_setup_services
 from .setup_realto import async_setup_realto
-from .setup_tesla import async_setup_tesla
+from .setup_tesla import async_forget_tokens, async_setup_tesla
 from .vehicle import AccountVehicles, Vehicle
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
@@ -111,8 +111,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EVChargeControlConfigEn
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
-    """The entry's repairs go with it."""
+    """The entry's repairs, and its saved tokens, go with it."""
     async_clear_entry_issues(hass, entry.entry_id)
+    await async_forget_tokens(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

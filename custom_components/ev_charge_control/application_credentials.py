@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, override
 
 from homeassistant.components.application_credentials import (
@@ -12,8 +13,10 @@ from homeassistant.components.application_credentials import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api.tesla import BASE_URLS, SCOPES
+from .api.tesla import BASE_URLS, SCOPES, TeslaOAuth
+from .api.tesla.client import DEFAULT_TIMEOUT
 from .api.tesla.const import AUTHORIZE_URL, TOKEN_URL
 from .const import ENV_TESLA_AUTH_URL
 
@@ -62,3 +65,30 @@ class TeslaImplementation(AuthImplementation):
             "audience": BASE_URLS.get(region, BASE_URLS["na"]),
         }
         return await self._token_request(data)
+
+    @override
+    async def _async_refresh_token(self, token: dict[str, Any]) -> dict[str, Any]:
+        """Spend the refresh token; a failure raises the API's own error, by its body.
+
+        Home Assistant's token request raises ``ClientResponseError``, which has no body,
+        so a rate limit could not be told from a spent refresh token; newer releases
+        turn every 4xx but 429 into a reauthentication by themselves.  The library reads
+        Tesla's answer: ``LoginRequired`` only when the grant is no good, ``RateLimited``,
+        ``RequestTimeout`` or ``ServerError`` when it is merely not now.  No aiohttp error
+        leaves here, so Home Assistant's own mapping never sees one.
+        """
+        oauth = TeslaOAuth(
+            async_get_clientsession(self.hass),
+            self.client_id,
+            client_secret=self.client_secret or None,
+            token_url=self.token_url,
+            request_timeout=DEFAULT_TIMEOUT,
+        )
+        now = time.time()
+        tokens = await oauth.refresh(str(token["refresh_token"]), now=now)
+        return {
+            **token,
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "expires_in": round(tokens.expires_at - now),
+        }

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from aiohttp import ClientError, ClientResponseError
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import ApiError, ConnectionFailed, LoginRequired, ServerError
+from .api import ApiError, AuthenticationError
 from .api.tesla import TeslaClient, Vehicle as ApiVehicle, create_ssl_context
 from .api.tesla.const import BASE_URL_NA
 from .api.tesla.signing import SigningKey
@@ -45,26 +47,98 @@ class TokenSource:
     on_unauthorized: Callable[[str], Awaitable[None]] | None = None
 
 
+TOKENS_STORE = f"{DOMAIN}.tokens"
+"""Where each entry's rotated token set is written the moment Tesla issues it."""
+TOKENS_KEY = f"{DOMAIN}_tokens"
+"""The ``hass.data`` slot of what outlives an entry's reloads (``_Tokens``)."""
+
+
+@dataclass
+class _Tokens:
+    """What outlives an entry's reloads: its refresh lock, and the saved rotations.
+
+    One lock per entry, not per set-up: a refresh still on its way when the entry
+    reloads holds the new set-up's requests back until its new tokens are stored, so
+    Tesla's single-use refresh token is never spent twice.
+    """
+
+    store: Store[dict[str, dict[str, Any]]]
+    saved: dict[str, dict[str, Any]] | None = None
+    """By entry id: the token set, and the refresh token it ``replaces``."""
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    loading: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def async_saved(self) -> dict[str, dict[str, Any]]:
+        async with self.loading:
+            if self.saved is None:
+                self.saved = dict(await self.store.async_load() or {})
+        return self.saved
+
+
+def _tokens(hass: HomeAssistant) -> _Tokens:
+    if TOKENS_KEY not in hass.data:
+        hass.data[TOKENS_KEY] = _Tokens(Store(hass, 1, TOKENS_STORE, private=True))
+    found: _Tokens = hass.data[TOKENS_KEY]
+    return found
+
+
+async def async_forget_tokens(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is deleted: its saved tokens and its lock go with it."""
+    tokens = _tokens(hass)
+    tokens.locks.pop(entry_id, None)
+    saved = await tokens.async_saved()
+    if saved.pop(entry_id, None) is not None:
+        await tokens.store.async_save(saved)
+
+
+async def _async_restore_rotation(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
+    """Take the saved token set when the entry still holds the refresh token it replaced.
+
+    Home Assistant writes config entries a second after they change; a stop in that
+    second (a crash, a power cut) leaves the spent refresh token in the entry.  A
+    newer sign-in holds another refresh token, and wins.
+    """
+    saved = (await _tokens(hass).async_saved()).get(entry.entry_id)
+    token = entry.data.get("token") or {}
+    if saved is not None and token.get("refresh_token") == saved["replaces"]:
+        LOGGER.warning(
+            "%s: the entry holds a refresh token already spent (Home Assistant stopped before "
+            "writing it); using the token set saved at its last refresh",
+            entry.title,
+        )
+        hass.config_entries.async_update_entry(entry, data={**entry.data, "token": saved["token"]})
+
+
 async def oauth_token_source(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> TokenSource:
-    """Tokens from Home Assistant's OAuth2 session for the entry."""
+    """Tokens from Home Assistant's OAuth2 session for the entry.
+
+    A refresh spends the single-use refresh token, so the new set is written to disk
+    (``TOKENS_STORE``, at once) before its access token goes anywhere; the config entry
+    has it too, a second later.  Refreshes of one entry, across reloads and the config
+    flow, take turns on one lock.  A failed refresh raises the API's error:
+    ``LoginRequired`` only when Tesla refused the grant, ``RateLimited``,
+    ``CommunicationError`` or ``ServerError`` when it may work later.
+    """
     try:
         implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="oauth_unavailable") from err
+    await _async_restore_rotation(hass, entry)
     session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+    tokens = _tokens(hass)
+    lock = tokens.locks.setdefault(entry.entry_id, asyncio.Lock())
 
     async def provider() -> str:
-        # OAuth2Session refreshes under a lock and stores the rotated refresh token in
-        # the config entry before the new access token is handed out.
-        try:
+        async with lock:
+            before = session.token
+            # TeslaImplementation raises the API's errors itself (no aiohttp error).
             await session.async_ensure_token_valid()
-        except ClientResponseError as err:
-            if 400 <= err.status < 500:
-                raise LoginRequired(f"token refresh refused ({err.status})", status=err.status) from err
-            raise ServerError(f"token refresh failed ({err.status})", status=err.status) from err
-        except (ClientError, TimeoutError) as err:
-            raise ConnectionFailed(f"token refresh failed: {err}") from err
-        return str(session.token["access_token"])
+            after = session.token
+            if after.get("refresh_token") != before.get("refresh_token"):
+                saved = await tokens.async_saved()
+                saved[entry.entry_id] = {"replaces": before.get("refresh_token"), "token": dict(after)}
+                await tokens.store.async_save(saved)
+            return str(after["access_token"])
 
     async def on_unauthorized(rejected: str) -> None:
         # The API said no to this token: make the next call refresh it (once per token).
@@ -75,6 +149,31 @@ async def oauth_token_source(hass: HomeAssistant, entry: EVChargeControlConfigEn
             )
 
     return TokenSource(provider, on_unauthorized)
+
+
+def _while_loaded(entry: EVChargeControlConfigEntry, source: TokenSource) -> TokenSource:
+    """``source`` for one set-up: once that set-up is unloaded, a refused refresh (a
+    poll that was under way) no longer asks the user to sign in; the entry's next
+    set-up finds out for itself."""
+    unloaded = False
+
+    def mark_unloaded() -> None:
+        nonlocal unloaded
+        unloaded = True
+
+    entry.async_on_unload(mark_unloaded)
+
+    async def provider() -> str:
+        try:
+            return await source.provider()
+        except AuthenticationError as err:
+            if not unloaded:
+                raise
+            raise ApiError(
+                f"the token refresh was refused after the entry was unloaded: {err.message}"
+            ) from err
+
+    return TokenSource(provider, source.on_unauthorized)
 
 
 def static_token_source(token: str) -> TokenSource:
@@ -130,7 +229,7 @@ async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEnt
     """The account's vehicles, each ready for a coordinator."""
     data = entry.data
     if "token" in data:
-        source = await oauth_token_source(hass, entry)
+        source = _while_loaded(entry, await oauth_token_source(hass, entry))
         base_url = data.get(CONF_PROXY_URL) or data.get(CONF_API_URL) or BASE_URL_NA
     else:
         source = static_token_source(data[CONF_ACCESS_TOKEN])
