@@ -17,6 +17,7 @@ import os
 from typing import Any, override
 
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigEntry, ConfigFlowResult
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
@@ -69,7 +70,7 @@ from .partner import Application, async_register
 from .public_key_view import async_serve_public_key
 from .repairs import pairing_schema
 from .setup_realto import create_client as create_realto_client
-from .setup_tesla import async_create_client, static_token_source
+from .setup_tesla import TokenSource, async_create_client, oauth_token_source, static_token_source
 from .signing import PUBLIC_KEY_PATH, async_get_or_create_key, normalize_domain, pairing_url, public_key_url
 from .tesla import TeslaAccount, vehicle_name
 
@@ -172,6 +173,10 @@ class _Found:
     api_url: str = ""
     needs_signing: dict[str, str] = field(default_factory=dict)
     """Tesla cars that take signed commands only: VIN to name."""
+
+
+class _CredentialsGone(Exception):
+    """The application credentials a signed-in entry uses were deleted."""
 
 
 def _fallback_id(prefix: str, ids: list[str]) -> str:
@@ -342,9 +347,27 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
 
     async def _async_unpaired(self, vins: list[str]) -> set[str]:
         client = await async_create_client(
-            self.hass, static_token_source(self._data["token"]["access_token"]), self._data[CONF_API_URL]
+            self.hass, await self._async_token_source(), self._data[CONF_API_URL]
         )
         return await TeslaAccount(client).async_unpaired(vins)
+
+    async def _async_token_source(self) -> TokenSource:
+        """The token to test with: a signed-in entry being reconfigured refreshes its own.
+
+        Its access token may have lapsed while it was not loaded; the refresh spends the
+        refresh token, so it goes through the entry's session, which keeps the rotation
+        (and waits for a refresh of the loaded entry under way).
+        """
+        data = self._data
+        if self.source != SOURCE_RECONFIGURE or "token" not in data:
+            return static_token_source(
+                data["token"]["access_token"] if "token" in data else data[CONF_ACCESS_TOKEN]
+            )
+        try:
+            return await oauth_token_source(self.hass, self._get_reconfigure_entry())
+        except (ConfigEntryNotReady, ValueError) as err:
+            # ValueError: Home Assistant 2026.10+ UnknownImplementationError.
+            raise _CredentialsGone from err
 
     async def async_step_oauth_api(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Route through a local tesla-http-proxy, which signs the commands itself."""
@@ -458,13 +481,12 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
 
     async def _async_probe_tesla(self) -> _Found:
         data = self._data
-        token = data["token"]["access_token"] if "token" in data else data[CONF_ACCESS_TOKEN]
+        source = await self._async_token_source()
+        token = await source.provider()
         _check_command_scope(token)
         proxy = data.get(CONF_PROXY_URL)
         base_url = proxy or data[CONF_API_URL]
-        client = await async_create_client(
-            self.hass, static_token_source(token), base_url, data.get(CONF_CA_FILE)
-        )
+        client = await async_create_client(self.hass, source, base_url, data.get(CONF_CA_FILE))
         # The token form defaults to North America: follow Tesla's "use base URL" answer
         # once, as setup does, rather than fail on an account elsewhere (not behind a
         # proxy, which would be bypassed).
@@ -497,6 +519,8 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
             errors["base"] = _error_key(err)
         except OSError:
             errors["base"] = "invalid_ca_file"
+        except _CredentialsGone:
+            return self.async_abort(reason="missing_credentials")
         else:
             if not found.vehicles:
                 errors["base"] = "no_vehicles"
@@ -525,7 +549,12 @@ class EVChargeControlConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         """The settings work: save them, or pick the cars of a new account."""
         assert self._found is not None
         if self.source == SOURCE_RECONFIGURE:
-            return self.async_update_reload_and_abort(self._get_reconfigure_entry(), data=self._data)
+            entry = self._get_reconfigure_entry()
+            if "token" in self._data:
+                # The entry's tokens as they are now: a refresh since this flow began
+                # (the probe's, or the loaded entry's) spent the ones it copied.
+                self._data["token"] = entry.data["token"]
+            return self.async_update_reload_and_abort(entry, data=self._data)
         if len(self._found.vehicles) >= 2:
             return await self.async_step_vehicles()
         self._data[CONF_VEHICLES] = list(self._found.vehicles)

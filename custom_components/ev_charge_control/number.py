@@ -6,6 +6,10 @@ entity shows the newest value at once, and one command with the final value goes
 ``COALESCE_DELAY`` seconds after the last change.  Every caller waits for that command,
 so an automation still learns whether it worked.  A value the car already has is not
 sent at all.
+
+One entity sends one value at a time: a change made while a command is on its way
+waits for that command's answer, and is then compared with what the car took, so the
+last value asked is the value the car ends with.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+import math
 from typing import override
 
 from homeassistant.components.number import (
@@ -21,8 +26,8 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import PERCENTAGE, UnitOfElectricCurrent
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, PERCENTAGE, UnitOfElectricCurrent
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
@@ -33,7 +38,10 @@ from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
 from .vehicle import CommandOutcome, Vehicle
 
-PARALLEL_UPDATES = 1
+# Commands are serialised per car by the vehicle itself.  A limit here would make a
+# second value wait for the first one's command (Home Assistant 2026 applies it to
+# single-entity calls too), and coalescing would never see two values together.
+PARALLEL_UPDATES = 0
 
 
 def _never(_data: EVData) -> str | None:
@@ -106,6 +114,15 @@ class EVNumber(EVEntity, NumberEntity):
         self._pending: int | None = None
         self._waiters: list[asyncio.Future[None]] = []
         self._flush_unsub: CALLBACK_TYPE | None = None
+        # One flush at a time: the next compares with what the previous one sent.
+        self._flush_lock = asyncio.Lock()
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        # Home Assistant does not remove entities when it stops, so a change made in
+        # the last seconds is sent here instead of being dropped with the timer.
+        self.async_on_remove(self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_flush_on_stop))
 
     @property
     @override
@@ -127,7 +144,8 @@ class EVNumber(EVEntity, NumberEntity):
     @override
     async def async_set_native_value(self, value: float) -> None:
         name = self.coordinator.vehicle.name
-        if value != int(value):
+        if not math.isfinite(value) or value != int(value):
+            # NaN passes Home Assistant's range check: every comparison with it is false.
             raise refuse("not_whole_number", value=str(value))
         wanted = int(value)
         low, high = self.native_min_value, self.native_max_value
@@ -155,20 +173,23 @@ class EVNumber(EVEntity, NumberEntity):
         self.hass.async_create_task(self._async_flush(), eager_start=True)
 
     async def _async_flush(self) -> None:
-        value, waiters = self._pending, self._waiters
-        self._waiters = []
-        error: BaseException | None = None
-        try:
-            if value is not None and value != self.entity_description.value_fn(self.data):
-                await self.async_run_command(
-                    lambda: self.entity_description.set_fn(self.coordinator.vehicle, value)
-                )
-        except Exception as err:  # noqa: BLE001 - handed to every waiting caller
-            error = err
-        finally:
-            if self._pending == value:
-                self._pending = None
-            self.async_write_ha_state()
+        async with self._flush_lock:
+            # Taken only now: values asked while the previous command was on its way
+            # are compared with the car's value after that command's answer.
+            value, waiters = self._pending, self._waiters
+            self._waiters = []
+            error: BaseException | None = None
+            try:
+                if value is not None and value != self.entity_description.value_fn(self.data):
+                    await self.async_run_command(
+                        lambda: self.entity_description.set_fn(self.coordinator.vehicle, value)
+                    )
+            except Exception as err:  # noqa: BLE001 - handed to every waiting caller
+                error = err
+            finally:
+                if self._pending == value:
+                    self._pending = None
+                self.async_write_ha_state()
         for waiter in waiters:
             if waiter.done():
                 continue
@@ -177,12 +198,18 @@ class EVNumber(EVEntity, NumberEntity):
             else:
                 waiter.set_result(None)
 
-    @override
-    async def async_will_remove_from_hass(self) -> None:
-        # Unloading (a reload, a shutdown) must not lose a change the user made:
-        # send it now instead of at the end of the window.
+    async def _async_flush_now(self) -> None:
+        """Send a change still waiting for its window now."""
         if self._flush_unsub is not None:
             self._flush_unsub()
             self._flush_unsub = None
             await self._async_flush()
+
+    async def _async_flush_on_stop(self, _event: Event) -> None:
+        await self._async_flush_now()
+
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        # Unloading (a reload, removing the entry) must not lose a change the user made.
+        await self._async_flush_now()
         await super().async_will_remove_from_hass()

@@ -93,12 +93,18 @@ def _moment(call: ServiceCall, field: str) -> datetime:
     value = call.data.get(field)
     if value is None:
         raise refuse("missing_field", field=field)
-    parsed = value if isinstance(value, datetime) else dt_util.parse_datetime(str(value))
-    if parsed is None:
+    try:
+        # The parser raises, rather than answering None, for a month 13, an hour 25 or
+        # an offset of a day or more; the conversion does so at the calendar's edge.
+        parsed = value if isinstance(value, datetime) else dt_util.parse_datetime(str(value))
+        if parsed is not None and parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt_util.get_default_time_zone())
+        moment = None if parsed is None else dt_util.as_utc(parsed)
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None:
         raise refuse("invalid_datetime", field=field, value=str(value))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt_util.get_default_time_zone())
-    return dt_util.as_utc(parsed)
+    return moment
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall, capability: Capability) -> VehicleCoordinator:

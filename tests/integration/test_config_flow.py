@@ -939,3 +939,23 @@ async def test_reconfigure_oauth_entry_proxy(
     assert entry.data[CONF_API_URL] == sim.url
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_reconfigure_after_the_application_credentials_were_deleted_aborts(
+    hass: HomeAssistant, sim: SimulatorHandle, hass_ws_client: Any
+) -> None:
+    """A signed-in entry is tested with its own refreshing tokens, which need the
+    application credentials; without them the user is told to add them again."""
+    entry = await add_oauth_entry(hass, sim)
+    result = await entry.start_reconfigure_flow(hass)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "application_credentials/list"})
+    [credential] = (await client.receive_json())["result"]
+    await client.send_json_auto_id(
+        {"type": "application_credentials/delete", "application_credentials_id": credential["id"]}
+    )
+    assert (await client.receive_json())["success"]
+    result = await configure(hass, result, {"next_step_id": "plain_commands"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "missing_credentials"

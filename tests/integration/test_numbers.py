@@ -48,6 +48,14 @@ async def _quiet_period(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> 
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+async def _move_clock(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move the clock without waiting for commands on their way to the car."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    for _ in range(200):
+        await asyncio.sleep(0)
+
+
 def _value(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None
@@ -183,3 +191,73 @@ async def test_low_current_is_checked_against_what_the_car_took(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert _value(hass, AMPS) == "5"  # the confirmation shows the truth
+
+
+async def test_the_last_value_wins_while_an_earlier_one_is_on_its_way(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    """The car has 16 A; 10 A is asked, then 16 A again while 10 A is still on its way.
+
+    The second value equals what the car had when it was asked, but not what the car
+    will have once 10 A lands: it must be sent, after the first command's answer.
+    """
+    assert _value(hass, AMPS) == "16"
+    # The first command answers 5 s later (a waking car, a slow proxy); the
+    # simulator's delay runs on the test's clock.
+    await sim.fault(kind="delay", seconds=5, path="/command/", count=1)
+    first = _set(hass, AMPS, 10)
+    await _settle()
+    await _move_clock(hass, freezer, COALESCE_DELAY + 0.1)  # 10 A is on its way now
+    second = _set(hass, AMPS, 16)
+    await _settle()
+    await _move_clock(hass, freezer, COALESCE_DELAY + 0.1)  # 16 A's window ends
+    await _move_clock(hass, freezer, 5)  # the slow answer arrives
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await asyncio.gather(first, second) == [None, None]
+    assert sent_commands(await sim.requests()) == [
+        ("set_charging_amps", {"charging_amps": 10}),
+        ("set_charging_amps", {"charging_amps": 16}),
+    ]
+    assert (await sim.vehicle())["charge_state"]["charge_current_request"] == 16
+    assert _value(hass, AMPS) == "16"
+
+
+async def test_the_same_value_asked_while_it_is_on_its_way_is_sent_once(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    await sim.fault(kind="delay", seconds=5, path="/command/", count=1)
+    first = _set(hass, AMPS, 10)
+    await _settle()
+    await _move_clock(hass, freezer, COALESCE_DELAY + 0.1)
+    second = _set(hass, AMPS, 10)
+    await _settle()
+    await _move_clock(hass, freezer, COALESCE_DELAY + 0.1)
+    await _move_clock(hass, freezer, 5)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await asyncio.gather(first, second) == [None, None]
+    assert sent_commands(await sim.requests()) == [("set_charging_amps", {"charging_amps": 10})]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+async def test_a_value_that_is_not_a_number_is_refused(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, value: str
+) -> None:
+    # NaN passes Home Assistant's own range check: every comparison with it is false.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "number", "set_value", {ATTR_ENTITY_ID: AMPS, "value": value}, blocking=True
+        )
+    if value == "nan":  # Home Assistant refuses the infinities itself
+        assert err.value.translation_key == "not_whole_number"
+    assert sent_commands(await sim.requests()) == []
+
+
+async def test_a_pending_change_is_sent_when_home_assistant_stops(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
+) -> None:
+    # Home Assistant does not remove entities on stop, so the unload path is not taken.
+    call = _set(hass, LIMIT, 90)
+    await _settle()
+    await hass.async_stop()
+    await call
+    assert sent_commands(await sim.requests()) == [("set_charge_limit", {"percent": 90})]

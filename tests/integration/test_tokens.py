@@ -16,6 +16,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
@@ -334,3 +335,30 @@ class TestTwoCars:
         await asyncio.gather(*(c.async_refresh() for c in coordinators))
         assert _token_answers(sim) == [200]
         assert all(c.last_update_success for c in coordinators)
+
+
+# --------------------------------------------------------------------- reconfigure
+async def test_reconfiguring_a_signed_in_entry_refreshes_its_lapsed_token(
+    hass: HomeAssistant, sim: SimulatorHandle, hass_storage: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The entry was not loaded for a while (disabled, or failing): its access token
+    lapsed.  The reconfigure's test refreshes it, and the rotation is kept."""
+    entry = await add_oauth_entry(hass, sim)
+    old = _lapse(hass, entry)
+    sim.world.tokens.expire_access(sim.world.now())
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "plain_commands"}
+    )
+    assert result["type"] is FlowResultType.ABORT, result
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    new = entry.data["token"]
+    assert new["refresh_token"] != old["refresh_token"]
+    assert _saved(hass_storage, entry)["refresh_token"] == new["refresh_token"]
+    assert entry.state is ConfigEntryState.LOADED
+    assert _token_answers(sim) == [200]
+    assert not reauth_flows(hass, entry)
+    # The reconfigured entry was saved with the new tokens, not the ones the flow copied.
+    assert RESTORED not in caplog.text
