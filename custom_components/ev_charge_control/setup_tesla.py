@@ -235,7 +235,15 @@ async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEnt
         source = static_token_source(data[CONF_ACCESS_TOKEN])
         base_url = data.get(CONF_API_URL) or BASE_URL_NA
     signing_key = await _async_signing_key(hass, entry)
-    client = await async_create_client(hass, source, base_url, data.get(CONF_CA_FILE), signing_key)
+    try:
+        client = await async_create_client(hass, source, base_url, data.get(CONF_CA_FILE), signing_key)
+    except OSError as err:
+        # The file went away or broke since it was chosen; a mount may just be late.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="invalid_ca_file",
+            translation_placeholders={"ca_file": str(data.get(CONF_CA_FILE)), "error": str(err)},
+        ) from err
 
     async def remember_region(url: str) -> None:
         # Tesla answered "wrong region": keep its base URL for the next start too.

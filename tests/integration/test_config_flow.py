@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator
+from datetime import timedelta
 import hashlib
 import json
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -64,7 +66,9 @@ from .common import (
     last_seq,
     schema_fields,
     start,
+    tick,
 )
+from .fault_matrix import assert_translated, setup_error
 
 VIN3 = "5YJ3E1EA7KF000003"
 VIN_EU = "LRW3E7FS0PC000004"
@@ -938,6 +942,47 @@ async def test_reconfigure_oauth_entry_proxy(
     assert CONF_CA_FILE not in entry.data
     assert entry.data[CONF_API_URL] == sim.url
     await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_a_ca_file_gone_at_start_up_is_waited_for(
+    hass: HomeAssistant,
+    sim: SimulatorHandle,
+    tls_proxy: tuple[str, Path],
+    tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The proxy's CA file was checked when chosen; at a later start it is missing (a
+    mount not ready yet, a moved file): the entry says so and tries again."""
+    proxy_url, ca_file = tls_proxy
+    later = tmp_path / "mount" / "tesla-proxy-ca.pem"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=ACCOUNT_ID,
+        data={
+            CONF_PROVIDER: PROVIDER_TESLA,
+            CONF_API_URL: sim.url,
+            CONF_ACCESS_TOKEN: ACCESS_TOKEN,
+            CONF_PROXY_URL: proxy_url,
+            CONF_CA_FILE: str(later),
+            CONF_VEHICLES: [VIN],
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == "invalid_ca_file"
+    assert_translated(setup_error(entry), "invalid_ca_file")
+    assert str(later) in (entry.error_reason_translation_placeholders or {}).values()
+
+    later.parent.mkdir()
+    later.write_text("not a certificate")  # half copied: still not usable
+    await tick(hass, freezer, timedelta(minutes=1))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == "invalid_ca_file"
+
+    later.write_bytes(ca_file.read_bytes())
+    await tick(hass, freezer, timedelta(minutes=5))
     assert entry.state is ConfigEntryState.LOADED
 
 
