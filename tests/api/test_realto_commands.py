@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.ev_charge_control.api import ApiError, CommandRefused, NotFound
+from custom_components.ev_charge_control.api import ApiError, CommandRefused, MalformedResponse, NotFound
 from custom_components.ev_charge_control.api.realto import (
     Command,
     CommandBatch,
@@ -43,6 +43,19 @@ async def test_trigger_sends_type_and_value(sim: SimulatorHandle, session: aioht
     assert (record["method"], record["path"], record["status"]) == ("POST", COMMANDS_PATH, 201)
     assert record["query"] == {"ignoreCooldown": "false"}
     assert record["body"] == {"type": "StartCharging", "value": None}
+
+
+async def test_an_answer_without_a_command_id_is_malformed(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+):
+    """Without an id the command can be neither followed nor canceled: the caller is told
+    (and may look for it with list_commands)."""
+    await sim.fault(
+        api="realto", kind="status", status=201, method="POST", path="/commands$", body={"title": "Accepted"}
+    )
+    client = make_realto(sim, session)
+    with pytest.raises(MalformedResponse, match="no command id"):
+        await client.trigger_command(ENTITY_ID, CommandType.START_CHARGING)
 
 
 async def test_trigger_accepts_the_type_as_text_and_a_value(

@@ -14,6 +14,7 @@ from custom_components.ev_charge_control.api import BadRequest, CooldownActive
 from custom_components.ev_charge_control.api.realto import (
     CommandStatus,
     CommandType,
+    CooldownFailedCommands,
     ScheduledCommand,
     cooldown_until,
 )
@@ -149,6 +150,10 @@ async def test_schedule_in_fail_mode_reports_the_failed_item(
     assert info.value.allowed_at == sim_time(sim, 4200)
     assert "1 other command(s) of the batch stay scheduled" in str(info.value)
     assert [c["status"] for c in await _commands(sim)] == ["Pending", "Failed"]
+    # The batch comes with the error, so the caller can cancel what was kept, by id.
+    assert isinstance(info.value, CooldownFailedCommands)
+    created = {c["id"]: c["status"] for c in await _commands(sim)}
+    assert {c.id: c.status for c in info.value.commands} == created
 
 
 async def test_a_canceled_command_starts_no_cooldown(sim: SimulatorHandle, session: aiohttp.ClientSession):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import math
 from typing import Any
 
 import aiohttp
@@ -262,3 +263,17 @@ def test_reading_tolerates_odd_values():
     assert Reading.from_dict({"data": {"range": {"value": 5, "unit": "kWh"}}}).range_km is None
     assert Reading.from_dict({"data": {"range": {"value": "x"}}}).range is None
     assert Reading.from_dict({}).state_of_charge is None
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, "NaN", "inf", "-Infinity", 10**400])
+def test_a_number_that_is_not_finite_reads_as_none(value: Any):
+    metrics = {"stateOfCharge": {"value": value, "unit": "%"}, "range": {"value": value, "unit": "km"}}
+    reading = Reading.from_dict({"data": metrics})
+    assert reading.state_of_charge is None
+    assert reading.range is None
+
+
+def test_a_distance_too_large_to_convert_reads_as_none():
+    reading = Reading.from_dict({"data": {"range": {"value": 1.5e308, "unit": "mi"}}})
+    assert reading.range is not None
+    assert reading.range_km is None

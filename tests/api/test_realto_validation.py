@@ -122,3 +122,6 @@ def test_datetime_format_and_parse():
     assert parse_datetime("yesterday") is None
     assert parse_datetime("") is None
     assert parse_datetime(1700000000) is None
+    # Past year 9999 once in UTC, or out of range: unknown, not an error.
+    assert parse_datetime("9999-12-31T23:59:59-05:00") is None
+    assert parse_datetime("2023-13-01T00:00:00Z") is None

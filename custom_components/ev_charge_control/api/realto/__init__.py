@@ -1,6 +1,6 @@
 """The re.alto energy platform's EV endpoints (entities, readings, commands)."""
 
-from .client import PRICES_USD, RealtoClient, cooldown_until, raise_for_status
+from .client import PRICES_USD, CooldownFailedCommands, RealtoClient, cooldown_until, raise_for_status
 from .const import BASE_URL, CANCEL_PATH, COOLDOWN_SECONDS, CommandStatus, CommandType
 from .models import (
     Command,
@@ -25,6 +25,7 @@ __all__ = [
     "CommandError",
     "CommandStatus",
     "CommandType",
+    "CooldownFailedCommands",
     "Entity",
     "Location",
     "Quantity",

@@ -280,6 +280,19 @@ def _cooldown_error(command: Command) -> CommandError | None:
     return None
 
 
+class CooldownFailedCommands(CooldownActive):
+    """The platform created the commands, and failed one or more for the cooldown.
+
+    ``commands`` is every command of its answer, the failed ones and those it kept, so
+    the caller can cancel exactly what it does not want (by id, never by time: another
+    window's commands may share a trigger time).
+    """
+
+    def __init__(self, message: str, *, allowed_at: datetime | None, commands: Sequence[Command]) -> None:
+        super().__init__(message, allowed_at=allowed_at)
+        self.commands = tuple(commands)
+
+
 class RealtoClient:
     """The re.alto platform for one set of client credentials."""
 
@@ -561,6 +574,11 @@ class RealtoClient:
             command=True,
         )
         result = Command.from_dict(_expect_object(data, "trigger_command"), entity_id)
+        if not result.id:
+            # Accepted, but without an id the command cannot be followed or canceled:
+            # the caller may look it up with list_commands.
+            self._last_command_at[entity_id] = _utcnow()
+            raise MalformedResponse("trigger_command: the answer has no command id")
         self._check_cooldown(entity_id, [result])
         self._last_command_at[entity_id] = result.trigger_time or _utcnow()
         return result
@@ -574,8 +592,9 @@ class RealtoClient:
     ) -> CommandBatch:
         """Schedule commands at their trigger times (e.g. start at 10:00, stop at 12:00).
 
-        Raises ``CooldownActive`` if the cooldown refuses the batch or fails any of its
-        commands; the batch's other commands then stay scheduled (see ``list_commands``).
+        Raises ``CooldownActive`` if the cooldown refuses the batch, and
+        ``CooldownFailedCommands`` if it fails any of its commands: the batch's other
+        commands then stay scheduled, and the error holds them all (to cancel by id).
         """
         path = self._entity_path(entity_id, "/commands/schedule")
         if not isinstance(commands, Sequence) or not commands:
@@ -617,7 +636,9 @@ class RealtoClient:
                 )
                 others = len(commands) - 1
                 note = f" ({others} other command(s) of the batch stay scheduled)" if others else ""
-                raise CooldownActive(f"command {command.id} failed: {error}{note}", allowed_at=allowed_at)
+                raise CooldownFailedCommands(
+                    f"command {command.id} failed: {error}{note}", allowed_at=allowed_at, commands=commands
+                )
 
     async def command(self, entity_id: str, command_id: str) -> Command:
         path = self._entity_path(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import math
 from typing import Any, override
 
 from .const import FINAL_STATUSES, CommandStatus, CommandType
@@ -27,11 +28,11 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # out of range, or past year 9999 once in UTC
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def format_datetime(moment: datetime) -> str:
@@ -48,12 +49,14 @@ def _bool(value: Any) -> bool | None:
 
 
 def _float(value: Any) -> float | None:
+    """A finite number (JSON's NaN and Infinity, and the strings "NaN" and "inf", are not)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -83,7 +86,8 @@ class Quantity:
         if unit in ("km", "kilometer", "kilometers", "kilometre", "kilometres"):
             return self.value
         if unit in ("mi", "mile", "miles"):
-            return self.value * KM_PER_MILE
+            km = self.value * KM_PER_MILE
+            return km if math.isfinite(km) else None
         return None
 
 
