@@ -53,10 +53,13 @@ class CommandStatus:
 
     command: str
     status: str
-    """Lower-case: pending, triggered, sent, succeeded, failed, canceled."""
+    """Lower-case: pending, triggered, sent, succeeded, failed, canceled; timed_out
+    (followed too long without an end); unknown (the platform lost it)."""
     trigger_time: datetime | None = None
     error_title: str | None = None
     error_description: str | None = None
+    platform_status: str | None = None
+    """The platform's own word, when it is not one of the statuses above."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,38 +2,77 @@
 
 re.alto runs commands asynchronously (Pending, Triggered, Sent, then Succeeded or
 Failed) and allows one command per vehicle every 10 minutes.  So a command's effect is
-shown at once as requested, the command is followed every ``FOLLOW_INTERVAL`` until it
-ends, and a Failed command puts the switch back to what the car reports, with the
-platform's reason on the last-command sensor.  A command inside the cooldown is refused
-with the time commands are allowed again, unless the caller chose to ignore it.
+shown at once as requested, the command is followed until it ends (every
+``FOLLOW_INTERVAL`` at first, less often the longer it runs, and for at most
+``FOLLOW_DEADLINE``), and a Failed command puts the switch back to what the car
+reports, with the platform's reason on the last-command sensor.  A command inside the
+cooldown is refused with the time commands are allowed again, unless the caller chose
+to ignore it.
+
+A command whose answer was lost (a timeout, a dropped connection, a 5xx, an answer
+without an id) may still have been created: it is looked up on the platform and
+followed if it is there, never sent again.  Commands are canceled by id only: another
+window's commands may share a trigger time.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterable
 import contextlib
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+import math
 from typing import Any, override
 
 from homeassistant.util import dt as dt_util
 
-from .api import ApiError, CooldownActive, CostCounter
+from .api import (
+    ApiError,
+    AuthenticationError,
+    CommunicationError,
+    CooldownActive,
+    CostCounter,
+    InvalidArgument,
+    MalformedResponse,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    ServerError,
+)
 from .api.realto import (
     Command,
     CommandStatus as ApiCommandStatus,
     CommandType,
+    CooldownFailedCommands,
     Entity,
     Reading,
     RealtoClient,
     ScheduledCommand,
 )
+from .const import LOGGER
 from .data import Capability, CommandStatus, EVData
 from .vehicle import CommandOutcome, PollResult, Vehicle
 
 # Readings arrive at the manufacturer's cadence (minutes); polling faster buys nothing.
 READING_INTERVAL = timedelta(minutes=10)
-# While a command runs: often enough to show Succeeded or Failed promptly.
+# While a command runs: often enough to show Succeeded or Failed promptly; a command
+# that takes its time is asked about less often (running for, then interval).
 FOLLOW_INTERVAL = timedelta(seconds=30)
+FOLLOW_BACKOFF = (
+    (timedelta(minutes=2), FOLLOW_INTERVAL),
+    (timedelta(minutes=10), timedelta(minutes=2)),
+)
+SLOW_FOLLOW_INTERVAL = timedelta(minutes=5)
+# A command still running this long after its trigger time is given up on: the
+# entities show what the car reports, the last-command sensor "timed_out".
+FOLLOW_DEADLINE = timedelta(minutes=30)
+# A command whose answer was lost is looked for from this long before it was sent
+# (the platform's clock may differ from ours).
+LOOKUP_SLACK = timedelta(minutes=1)
 COOLDOWN = timedelta(minutes=10)
+TIMED_OUT = "timed_out"
+UNKNOWN = "unknown"
 REALTO_CAPABILITIES = frozenset(
     {
         Capability.CHARGING,
@@ -44,33 +83,71 @@ REALTO_CAPABILITIES = frozenset(
     }
 )
 _COMMAND_NAMES = {CommandType.START_CHARGING: "start_charging", CommandType.STOP_CHARGING: "stop_charging"}
+_KNOWN_STATUSES = {status.value.lower() for status in ApiCommandStatus}
+# Errors after which the command may have been created all the same.
+_OUTCOME_UNKNOWN = (CommunicationError, ServerError, MalformedResponse)
 
 
 def command_status(command: Command) -> CommandStatus:
-    """A platform command as the last-command sensor shows it."""
+    """A platform command as the last-command sensor shows it.
+
+    A status the platform added later (``Queued``...) is not final, so it shows as
+    pending, with the platform's word kept in ``platform_status``.
+    """
     kind = command.type if isinstance(command.type, CommandType) else None
+    raw = str(command.status or "pending")
+    status = raw.lower()
     return CommandStatus(
         command=_COMMAND_NAMES.get(kind, str(command.type)) if kind else str(command.type or "unknown"),
-        status=str(command.status or "pending").lower(),
+        status=status if status in _KNOWN_STATUSES else "pending",
         trigger_time=command.trigger_time,
         error_title=command.error.title if command.error else None,
         error_description=command.error.description if command.error else None,
+        platform_status=None if status in _KNOWN_STATUSES else raw,
     )
+
+
+def _number(value: float | None, low: float = -math.inf, high: float = math.inf) -> float | None:
+    """A finite value within bounds, else ``None`` (unknown)."""
+    if value is None or not math.isfinite(value) or not low <= value <= high:
+        return None
+    return value
 
 
 def reading_to_data(reading: Reading | None, previous: EVData, fetched_at: datetime) -> EVData:
-    """The last reading over what was known (a reading may omit any metric)."""
+    """The last reading over what was known (a reading may omit any metric).
+
+    A metric the reading has but that makes no sense (a charge above 100 %, a negative
+    range) reads as unknown; the other metrics are read all the same.
+    """
     if reading is None:
         return previous
-    level = reading.state_of_charge
+    if reading.state_of_charge is None:
+        battery_level = previous.battery_level
+    else:
+        level = _number(reading.state_of_charge, 0, 100)
+        battery_level = round(level) if level is not None else None
     return previous.with_changes(
         updated_at=reading.measured or fetched_at,
-        battery_level=round(level) if level is not None else previous.battery_level,
-        range_km=reading.range_km if reading.range is not None else previous.range_km,
+        battery_level=battery_level,
+        range_km=_number(reading.range_km, 0) if reading.range is not None else previous.range_km,
         charging=reading.is_charging if reading.is_charging is not None else previous.charging,
         plugged_in=reading.is_plugged_in if reading.is_plugged_in is not None else previous.plugged_in,
-        odometer_km=reading.odometer_km if reading.odometer is not None else previous.odometer_km,
+        odometer_km=_number(reading.odometer_km, 0) if reading.odometer is not None else previous.odometer_km,
     )
+
+
+def _second(moment: datetime) -> datetime:
+    """The platform keeps trigger times to the second."""
+    return moment.replace(microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Followed:
+    """A command being followed, and since when it should be running."""
+
+    command: Command
+    due: datetime
 
 
 class RealtoVehicle(Vehicle):
@@ -86,7 +163,10 @@ class RealtoVehicle(Vehicle):
         self.manufacturer = entity.brand
         self.model = entity.model
         self.serial_number = entity.vin
-        self._following: dict[str, Command] = {}
+        self._following: dict[str, _Followed] = {}
+        # Commands this vehicle created or followed lately: a lost answer's lookup
+        # must not take one of them for the command it looks for.
+        self._known: deque[str] = deque(maxlen=64)
         self._cooldown_until: datetime | None = None
         # The charging state last asked for, until a reading newer than the command
         # shows the outcome (or the command fails): (command id, wanted, asked at).
@@ -100,7 +180,7 @@ class RealtoVehicle(Vehicle):
     @override
     def diagnostics(self) -> dict[str, Any]:
         return {
-            "following": [command_status(c).status for c in self._following.values()],
+            "following": [command_status(f.command).status for f in self._following.values()],
             "cooldown_until": self._cooldown_until.isoformat() if self._cooldown_until else None,
         }
 
@@ -115,27 +195,42 @@ class RealtoVehicle(Vehicle):
         return PollResult(data, self._next_poll(now))
 
     async def _follow_commands(self, data: EVData, now: datetime) -> EVData:
+        """Each command due by now, asked about once; one that cannot be read now is
+        asked again next time, and the reading stands."""
         last = data.last_command
-        for command_id, known in list(self._following.items()):
-            if known.trigger_time is not None and known.trigger_time > now:
+        for command_id, followed in list(self._following.items()):
+            if followed.due > now:
                 continue  # scheduled for later: nothing to learn yet
-            command = await self.client.command(self.entity_id, command_id)
+            try:
+                command = await self.client.command(self.entity_id, command_id)
+            except (NotFound, InvalidArgument):
+                # The platform no longer knows it: asking again would fail for good.
+                del self._following[command_id]
+                self._drop_intent(command_id)
+                last = replace(command_status(followed.command), status=UNKNOWN)
+                continue
+            except (AuthenticationError, MissingScope, RateLimited):
+                raise  # sign in again, or wait as the platform asks: the poll's to handle
+            except ApiError as err:
+                LOGGER.debug("%s: command %s not readable now: %s", self.name, command_id, err)
+                command = followed.command
             if command.is_final:
                 del self._following[command_id]
+                if command.status in (ApiCommandStatus.FAILED, ApiCommandStatus.CANCELED):
+                    self._drop_intent(command_id)  # it did not happen: show what the car reports
+            elif now - followed.due >= FOLLOW_DEADLINE:
+                del self._following[command_id]
+                self._drop_intent(command_id)
+                last = replace(command_status(command), status=TIMED_OUT)
+                continue
             else:
-                self._following[command_id] = command
-            if (
-                self._intent is not None
-                and self._intent[0] == command_id
-                and command.status
-                in (
-                    ApiCommandStatus.FAILED,
-                    ApiCommandStatus.CANCELED,
-                )
-            ):
-                self._intent = None  # it did not happen: show what the car reports
+                self._following[command_id] = replace(followed, command=command)
             last = command_status(command)
         return data.with_changes(last_command=last, cooldown_until=self._cooldown_until)
+
+    def _drop_intent(self, command_id: str) -> None:
+        if self._intent is not None and self._intent[0] == command_id:
+            self._intent = None
 
     def _apply_intent(self, data: EVData, reading: Reading | None) -> EVData:
         if self._intent is None:
@@ -148,13 +243,18 @@ class RealtoVehicle(Vehicle):
         return data.with_changes(charging=wanted)
 
     def _next_poll(self, now: datetime) -> timedelta:
-        due = [c.trigger_time or now for c in self._following.values()]
+        due = [f.due for f in self._following.values()]
         if not due:
             return READING_INTERVAL
-        soonest = min(due)
-        if soonest <= now:
-            return FOLLOW_INTERVAL
-        return min(READING_INTERVAL, soonest - now + FOLLOW_INTERVAL)
+        running = [moment for moment in due if moment <= now]
+        if running:
+            # The newest command sets the pace: it has the most to show soon.
+            running_for = now - max(running)
+            for limit, interval in FOLLOW_BACKOFF:
+                if running_for < limit:
+                    return interval
+            return SLOW_FOLLOW_INTERVAL
+        return min(READING_INTERVAL, min(due) - now + FOLLOW_INTERVAL)
 
     # ----------------------------------------------------------------- commands
     def _check_cooldown(self, ignore: bool, at: datetime | None = None) -> None:
@@ -167,17 +267,41 @@ class RealtoVehicle(Vehicle):
         started = command.trigger_time or dt_util.utcnow()
         if cooldown:
             self._cooldown_until = max(self._cooldown_until or started, started + COOLDOWN)
+        if command.id not in self._known:
+            self._known.append(command.id)
         if not command.is_final:
-            self._following[command.id] = command
+            self._following[command.id] = _Followed(command, started)
         return command_status(command)
+
+    async def _look_up(
+        self, lost: ApiError, since: datetime, wanted: Callable[[Command], bool]
+    ) -> list[Command]:
+        """The commands a request whose answer was ``lost`` may have created.
+
+        Those ``wanted`` from ``since`` on that this vehicle does not know yet, oldest
+        first. Raises ``lost`` when the platform cannot be asked.
+        """
+        try:
+            commands = await self.client.list_commands(self.entity_id, since - LOOKUP_SLACK)
+        except ApiError:
+            raise lost from None
+        return [c for c in commands if c.id and c.id not in self._known and wanted(c)]
 
     async def _trigger(self, kind: CommandType, charging: bool, ignore_cooldown: bool) -> CommandOutcome:
         self._check_cooldown(ignore_cooldown)
+        sent_at = dt_util.utcnow()
         try:
             command = await self.client.trigger_command(self.entity_id, kind, ignore_cooldown=ignore_cooldown)
         except CooldownActive as err:
             self._cooldown_until = err.allowed_at
             raise
+        except _OUTCOME_UNKNOWN as err:
+            # The platform may have created it: follow it if so, never send it twice.
+            found = await self._look_up(err, sent_at, lambda c: c.type == kind)
+            if not found:
+                raise
+            command = found[-1]
+            LOGGER.debug("%s: the answer to %s was lost; found command %s", self.name, kind, command.id)
         status = self._track(command)
         changes: dict[str, Any] = {"last_command": status, "cooldown_until": self._cooldown_until}
         if command.status not in (ApiCommandStatus.FAILED, ApiCommandStatus.CANCELED):
@@ -199,29 +323,65 @@ class RealtoVehicle(Vehicle):
         self, start: datetime, end: datetime, *, ignore_cooldown: bool
     ) -> CommandOutcome:
         self._check_cooldown(ignore_cooldown, at=start)
+        asked = {CommandType.START_CHARGING: _second(start), CommandType.STOP_CHARGING: _second(end)}
         try:
             batch = await self.client.schedule_commands(
                 self.entity_id,
-                [
-                    ScheduledCommand(trigger_time=start, type=CommandType.START_CHARGING),
-                    ScheduledCommand(trigger_time=end, type=CommandType.STOP_CHARGING),
-                ],
+                [ScheduledCommand(trigger_time=moment, type=kind) for kind, moment in asked.items()],
                 ignore_cooldown=ignore_cooldown,
             )
-        except CooldownActive:
-            # The platform may fail one command of the window and keep the other; a
-            # stray stop (or start) would later cut into a window scheduled again.
-            with contextlib.suppress(ApiError):  # the refusal is what the user must see
-                await self._cancel_pending(at={start, end})
-            raise
+        except CooldownActive as err:
+            # Refused outright, the platform created nothing: nothing to cancel. Failed
+            # in part, it keeps the rest, which would cut into a window scheduled
+            # again: those commands, by id, and no other window's.
+            if isinstance(err, CooldownFailedCommands):
+                await self._cancel(c for c in err.commands if not c.is_final)
+            # Asked twice (an automation that runs again): the window stands already.
+            commands = await self._standing_window(asked)
+            if commands is None:
+                raise
+        except _OUTCOME_UNKNOWN as err:
+            found = await self._look_up(err, min(asked.values()), lambda c: _in_window(c, asked))
+            if {c.type for c in found if c.status is not ApiCommandStatus.FAILED} != set(asked):
+                await self._cancel(c for c in found if not c.is_final)  # half a window
+                raise
+            commands = found
+        else:
+            commands = list(batch.commands)
+            moved = not all(_in_window(c, asked) for c in commands)
+            standing = await self._standing_window(asked) if moved else None
+            if standing is not None:
+                # Deferred by the cooldown of the same window, scheduled before.
+                await self._cancel(c for c in commands if not c.is_final)
+                commands = standing
         # A window's commands run later, and the platform's cooldown lies around each
         # one's own time: counting them here refused every command, and the next
         # window, until the window had ended. The platform still refuses one too close.
-        statuses = [self._track(command, cooldown=False) for command in batch.commands]
+        statuses = [self._track(command, cooldown=False) for command in commands]
         changes: dict[str, Any] = {"cooldown_until": self._cooldown_until}
         if statuses:
             changes["last_command"] = statuses[0]
         return CommandOutcome(changes)
+
+    async def _standing_window(self, asked: dict[CommandType, datetime]) -> list[Command] | None:
+        """The window's start and stop if they are on the platform already, waiting."""
+        try:
+            commands = await self.client.list_commands(self.entity_id, min(asked.values()))
+        except ApiError:
+            return None
+        waiting = {
+            c.type: c for c in commands if c.status is ApiCommandStatus.PENDING and _in_window(c, asked)
+        }
+        if set(waiting) != set(asked):
+            return None
+        return [waiting[kind] for kind in asked]
+
+    async def _cancel(self, commands: Iterable[Command]) -> None:
+        """Cancel these commands (by id); the error that brought us here is what counts."""
+        for command in commands:
+            with contextlib.suppress(ApiError):
+                await self.client.cancel_command(self.entity_id, command.id)
+            self._following.pop(command.id, None)
 
     @override
     async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
@@ -229,18 +389,34 @@ class RealtoVehicle(Vehicle):
         last = await self._cancel_pending()
         return CommandOutcome({"last_command": last} if last else {})
 
-    async def _cancel_pending(self, at: set[datetime] | None = None) -> CommandStatus | None:
-        """Cancel the car's commands still waiting for a future time (only at ``at``,
-        if given); returns the last one's new status."""
+    async def _cancel_pending(self) -> CommandStatus | None:
+        """Cancel the car's commands still waiting for a future time; returns the last
+        one's new status."""
         now = dt_util.utcnow()
-        # The platform keeps trigger times to the second.
-        times = None if at is None else {moment.replace(microsecond=0) for moment in at}
         last: CommandStatus | None = None
         for command in await self.client.list_commands(self.entity_id, now - COOLDOWN):
             when = command.trigger_time
-            waiting = command.status is ApiCommandStatus.PENDING and when is not None and when > now
-            if waiting and (times is None or (when is not None and when.replace(microsecond=0) in times)):
-                canceled = await self.client.cancel_command(self.entity_id, command.id)
+            if command.status is ApiCommandStatus.PENDING and when is not None and when > now:
+                try:
+                    canceled = await self.client.cancel_command(self.entity_id, command.id)
+                except _OUTCOME_UNKNOWN as err:
+                    canceled = await self._recheck_canceled(err, command.id)
                 self._following.pop(command.id, None)
                 last = command_status(canceled)
         return last
+
+    async def _recheck_canceled(self, lost: ApiError, command_id: str) -> Command:
+        """A cancel whose answer was lost: canceled all the same, or ``lost`` is raised."""
+        try:
+            command = await self.client.command(self.entity_id, command_id)
+        except ApiError:
+            raise lost from None
+        if command.status is not ApiCommandStatus.CANCELED:
+            raise lost
+        return command
+
+
+def _in_window(command: Command, asked: dict[CommandType, datetime]) -> bool:
+    """Whether ``command`` is the window's start or stop, at its time."""
+    wanted = asked.get(command.type) if isinstance(command.type, CommandType) else None
+    return wanted is not None and command.trigger_time is not None and _second(command.trigger_time) == wanted

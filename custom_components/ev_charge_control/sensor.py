@@ -63,6 +63,21 @@ def _requests_sensor(category: str) -> EVSensorEntityDescription:
     )
 
 
+LAST_COMMAND_STATES = ["pending", "triggered", "sent", "succeeded", "failed", "canceled", "timed_out"]
+
+
+def _last_command_state(data: EVData) -> str | None:
+    """The last command's status; one outside the options reads as unknown.
+
+    An enum sensor raises for any other value, and it is written while the command's
+    action runs: the user would see an error for a command the platform accepted.
+    """
+    command = data.last_command
+    if command is None or command.status not in LAST_COMMAND_STATES:
+        return None
+    return command.status
+
+
 def _last_command_attributes(data: EVData) -> dict[str, Any] | None:
     command = data.last_command
     if command is None:
@@ -72,6 +87,7 @@ def _last_command_attributes(data: EVData) -> dict[str, Any] | None:
         "trigger_time": command.trigger_time.isoformat() if command.trigger_time else None,
         "error_title": command.error_title,
         "error_description": command.error_description,
+        "platform_status": command.platform_status,
     }
 
 
@@ -166,9 +182,9 @@ SENSORS: tuple[EVSensorEntityDescription, ...] = (
         key="last_command",
         translation_key="last_command",
         device_class=SensorDeviceClass.ENUM,
-        options=["pending", "triggered", "sent", "succeeded", "failed", "canceled"],
+        options=LAST_COMMAND_STATES,
         capability=Capability.COMMAND_STATUS,
-        value_fn=lambda data, _v: data.last_command.status if data.last_command else None,
+        value_fn=lambda data, _v: _last_command_state(data),
         attributes_fn=_last_command_attributes,
     ),
     EVSensorEntityDescription(
