@@ -2,21 +2,25 @@
 
 The table below is the test: ``read_table`` builds one test per cell from it.
 
-| fault               | poll                | setup               | reauth          | charging                | schedule                | cancel                    |
-|---------------------|---------------------|---------------------|-----------------|-------------------------|-------------------------|---------------------------|
-| token_expired       | ok                  | ok                  | ok              | ok 2/1                  | ok 2/2                  | ok 2/2                    |
-| credentials_refused | !auth_failed+reauth | !auth_failed+reauth | !invalid_auth   | !auth_failed+reauth 1/0 | !auth_failed+reauth 1/0 | !auth_failed+reauth 0/0   |
-| missing_scope       | ok                  | ok                  | ok              | !command_failed 1/0     | !command_failed 1/0     | !command_failed 1/0       |
-| vehicle_offline     | kept                | ok                  | ok              | failed 1/1              | ok 1/2                  | ok 2/2                    |
-| rate_limit          | kept                | !setup_failed       | !cannot_connect | !cooldown_active 1/0    | !cooldown_active 1/0    | !command_rate_limited 0/0 |
-| server_error        | !server_error       | !setup_failed       | !cannot_connect | !server_error 1/0       | !server_error 1/0       | !server_error 0/0         |
-| timeout             | !cannot_connect     | !setup_failed       | !cannot_connect | !cannot_connect 1/0     | !cannot_connect 1/0     | !cannot_connect 0/0       |
-| connection_refused  | !cannot_connect     | !setup_failed       | !cannot_connect | !cannot_connect 0/0     | !cannot_connect 0/0     | !cannot_connect 0/0       |
-| malformed           | !update_failed      | !setup_failed       | !cannot_connect | !command_failed 1/0     | !command_failed 1/0     | !command_failed 0/0       |
-| cooldown_reject     | ok                  | ok                  | ok              | !cooldown_active 1/0    | !cooldown_active 1/0    | ok 2/2                    |
-| cooldown_fail       | ok                  | ok                  | ok              | !cooldown_active 1/0    | !cooldown_active 1/1    | ok 2/2                    |
-| cooldown_defer      | ok                  | ok                  | ok              | deferred 1/1            | deferred 1/2            | ok 2/2                    |
-| command_failed      | ok                  | ok                  | ok              | failed 1/1              | failed 1/2              | ok 2/2                    |
+| fault                 | poll                | setup               | reauth          | charging                | schedule                | cancel                    |
+|-----------------------|---------------------|---------------------|-----------------|-------------------------|-------------------------|---------------------------|
+| token_expired         | ok                  | ok                  | ok              | ok 2/1                  | ok 2/2                  | ok 2/2                    |
+| credentials_refused   | !auth_failed+reauth | !auth_failed+reauth | !invalid_auth   | !auth_failed+reauth 1/0 | !auth_failed+reauth 1/0 | !auth_failed+reauth 0/0   |
+| missing_scope         | ok                  | ok                  | ok              | !command_failed 1/0     | !command_failed 1/0     | !command_failed 1/0       |
+| vehicle_offline       | kept                | ok                  | ok              | failed 1/1              | ok 1/2                  | ok 2/2                    |
+| rate_limit            | kept                | !setup_failed       | !cannot_connect | !cooldown_active 1/0    | !cooldown_active 1/0    | !command_rate_limited 0/0 |
+| server_error          | !server_error       | !setup_failed       | !cannot_connect | !server_error 1/0       | !server_error 1/0       | !server_error 0/0         |
+| timeout               | !cannot_connect     | !setup_failed       | !cannot_connect | !cannot_connect 1/0     | !cannot_connect 1/0     | !cannot_connect 0/0       |
+| connection_refused    | !cannot_connect     | !setup_failed       | !cannot_connect | !cannot_connect 0/0     | !cannot_connect 0/0     | !cannot_connect 0/0       |
+| malformed             | !update_failed      | !setup_failed       | !cannot_connect | !command_failed 1/0     | !command_failed 1/0     | !command_failed 0/0       |
+| reply_lost            | ok                  | ok                  | ok              | found 1/1               | found 1/2               | found 2/2                 |
+| status_unreadable     | ok                  | ok                  | ok              | followed 1/1            | followed 1/2            | ok 2/2                    |
+| cooldown_reject       | ok                  | ok                  | ok              | !cooldown_active 1/0    | !cooldown_active 1/0    | ok 2/2                    |
+| cooldown_fail         | ok                  | ok                  | ok              | !cooldown_active 1/0    | !cooldown_active 1/1    | ok 2/2                    |
+| cooldown_defer        | ok                  | ok                  | ok              | deferred 1/1            | deferred 1/2            | ok 2/2                    |
+| command_failed        | ok                  | ok                  | ok              | failed 1/1              | failed 1/2              | ok 2/2                    |
+| second_window_refused | —                   | —                   | —               | —                       | !cooldown_active 1/0    | —                         |
+| same_window_twice     | —                   | —                   | —               | —                       | ok 1/0                  | —                         |
 
 Columns (operations):
 
@@ -39,6 +43,14 @@ platform enforces its 10-minute cooldown by refusing with 409, by failing the co
 or by deferring it), and ``command_failed`` (the platform accepts the command, which
 then fails at the car: ``OemTimeout``).
 
+Faults of one request among several: ``reply_lost`` (the platform carries out every
+request that creates or cancels a command, and its answer never comes: the client's
+timeout ends it), ``status_unreadable`` (readings answer, the followed command's
+status gets a 500). Faults of windows, for ``schedule`` only:
+``second_window_refused`` (another app's window starts when the user's ends; the
+platform refuses the user's, 409) and ``same_window_twice`` (the user schedules the
+window already scheduled, as an automation that runs twice does).
+
 re.alto has no sleeping cars (the platform wakes them), no regions, no command signing
 and no per-request billing, so those Tesla rows have no re.alto counterpart; nor does
 ``refresh_token_used`` (client credentials, no refresh token): ``credentials_refused``
@@ -53,10 +65,20 @@ Cells, as in the Tesla matrix, plus:
   then.
 - ``kept``: the poll succeeds without fresh readings (the EV is offline; a rate limit,
   asked again after ``Retry-After``); entities stay available with the last values.
+- ``found``: the answer was lost, but the command(s) were looked up on the platform
+  (or, for a cancel, read back) and are shown and followed: not sent again.
+- ``followed``: the platform accepted the command; while its status cannot be read,
+  polls keep the car available with fresh readings, and once it answers the command
+  is followed to its end.
 - ``n/m``: ``n`` requests carrying the command (creating, scheduling, or cancelling)
   reached the platform during the action, and ``m`` commands took effect: created and
   not failed, or canceled. A 429 on a command is the platform's cooldown (re.alto
   words it so), a 401 renews the token and sends once more, nothing else is retried.
+
+A refused window changes no other window: in ``second_window_refused`` the other
+app's window is still whole after the refusal (commands are canceled by id, never by
+time). In ``same_window_twice`` the window scheduled first stands, once, and the
+second request succeeds without a second window.
 
 A charging window is two commands on the platform. In ``cooldown_fail``/``schedule``
 the platform fails the start and keeps the stop; the integration cancels that stop and
@@ -84,12 +106,11 @@ from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_charge_control.api.realto import CommandType, RealtoClient
+from custom_components.ev_charge_control.api.realto import CommandType, RealtoClient, ScheduledCommand
 from custom_components.ev_charge_control.api.realto.const import DEFAULT_TIMEOUT
 from custom_components.ev_charge_control.const import (
     CONF_API_URL,
@@ -111,7 +132,7 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
-from .common import entity_state
+from .common import device_for, entity_state
 from .fault_matrix import (
     Cell,
     Driver,
@@ -172,9 +193,28 @@ HTTP_FAULTS: dict[str, list[dict[str, Any]]] = {
     ],
     "timeout": [{"kind": "hang"}],
     "malformed": [{"kind": "malformed"}],
+    "reply_lost": [
+        {"kind": "drop_reply", "method": method, "path": path}
+        for method, path in (("POST", "/commands(/schedule)?$"), ("PATCH", "/cancel$"))
+    ],
+    "status_unreadable": [
+        {
+            "kind": "server_error",
+            "method": "GET",
+            "path": "/commands/[^/]+$",
+            "body": {**PROBLEM, "title": "Internal Server Error", "status": 500},
+        }
+    ],
 }
 COOLDOWNS = {"cooldown_reject": "reject", "cooldown_fail": "fail", "cooldown_defer": "defer"}
-OTHER_FAULTS = ("token_expired", "vehicle_offline", "connection_refused", "command_failed")
+OTHER_FAULTS = (
+    "token_expired",
+    "vehicle_offline",
+    "connection_refused",
+    "command_failed",
+    "second_window_refused",
+    "same_window_twice",
+)
 CELLS = read_table(__doc__, COLUMNS, [*HTTP_FAULTS, *COOLDOWNS, *OTHER_FAULTS], COMMANDS)
 # What the action sends, and what takes effect, when the user repeats it after the fault.
 AGAIN = {
@@ -185,6 +225,15 @@ AGAIN = {
 }
 # After a fault clears: the next poll comes, and any cooldown is over.
 RECOVERY = READING_INTERVAL + timedelta(seconds=1)
+
+
+class RealtoDriver(Driver):
+    """A request whose answer is lost (``drop_reply``) waits for the client's timeout
+    too, as a hung one does."""
+
+    @override
+    def _hung(self) -> int:
+        return sum(f.hits for f in self.sim.world.faults.faults if f.kind in ("hang", "drop_reply"))
 
 
 @pytest.fixture
@@ -220,12 +269,14 @@ class Realto(MatrixWorld):
             },
         )
         entry.add_to_hass(hass)
-        driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)
+        driver = RealtoDriver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)
         super().__init__(hass, sim, outage, cell, entry, driver)
         self.others: set[str] = set()
         """Commands another app sent."""
         self.created: set[str] = set()
         """Commands the user's last action created."""
+        self.window = self.window_from(dt_util.utcnow())
+        """The window the schedule action asks for."""
 
     # ----------------------------------------------------------------- faults
     async def inject(self) -> None:
@@ -239,7 +290,7 @@ class Realto(MatrixWorld):
         elif fault in COOLDOWNS:
             await sim.call("POST", "/sim/realto/cooldown", {"mode": COOLDOWNS[fault]})
             # Another app commands the EV (to stay as it is) a moment before the user.
-            other = RealtoClient(sim.admin, REALTO_CLIENT_ID, REALTO_SECRET, base_url=f"{sim.url}/api")
+            other = self.other_app()
             charging = self.cell.op == "charging_off"
             kind = CommandType.START_CHARGING if charging else CommandType.STOP_CHARGING
             self.others.add((await other.trigger_command(ENTITY_ID, kind)).id)
@@ -250,6 +301,20 @@ class Realto(MatrixWorld):
         elif fault == "command_failed":
             failure = {"stage": "confirm", "title": "OemTimeout", "description": "The car did not answer."}
             await sim.call("POST", "/sim/realto/failures", {**failure, "count": 1})
+        elif fault == "second_window_refused":
+            # Another app's window starts when the user's ends.
+            self.window = self.window_from(dt_util.utcnow())
+            end = self.window[1]
+            items = [
+                ScheduledCommand(trigger_time=end, type=CommandType.START_CHARGING),
+                ScheduledCommand(trigger_time=end + timedelta(hours=1), type=CommandType.STOP_CHARGING),
+            ]
+            batch = await self.other_app().schedule_commands(ENTITY_ID, items)
+            self.others.update(c.id for c in batch.commands)
+        elif fault == "same_window_twice":
+            self.window = self.window_from(dt_util.utcnow())
+            await self.schedule(*self.window)
+            assert [c.status for c in self.ours()] == ["Pending", "Pending"]
         else:
             assert fault == "connection_refused"
             await self.outage.begin()
@@ -265,8 +330,27 @@ class Realto(MatrixWorld):
             await self.sim.call("DELETE", "/sim/realto/failures")
         elif fault == "connection_refused":
             await self.outage.end()
+        elif fault == "second_window_refused":
+            for command_id in self.others:  # the other app gives its window up
+                await self.other_app().cancel_command(ENTITY_ID, command_id)
 
     # ---------------------------------------------------------------- helpers
+    def other_app(self) -> RealtoClient:
+        """Another app of the same account on the platform."""
+        return RealtoClient(self.sim.admin, REALTO_CLIENT_ID, REALTO_SECRET, base_url=f"{self.sim.url}/api")
+
+    @staticmethod
+    def window_from(now: datetime) -> tuple[datetime, datetime]:
+        """A window starting in 5 minutes, an hour long (whole seconds, as the platform keeps them)."""
+        start = (now + timedelta(minutes=5)).replace(microsecond=0)
+        return start, start + timedelta(hours=1)
+
+    def others_status(self) -> dict[str, str]:
+        self.sim.world.sync()
+        realto = self.sim.world.realto
+        assert realto is not None
+        return {command_id: realto.commands[command_id].status for command_id in self.others}
+
     def ours(self) -> list[Any]:
         """The commands this integration created, oldest first."""
         self.sim.world.sync()
@@ -370,8 +454,9 @@ class Realto(MatrixWorld):
             call = self.hass.services.async_call("switch", service, {"entity_id": SWITCH}, blocking=True)
             carries = ("POST", "/commands")
         elif op == "schedule_charging":
-            start = dt_util.utcnow() + timedelta(minutes=5)
-            call = self.schedule(start, start + timedelta(hours=1))
+            if self.window[0] <= dt_util.utcnow():
+                self.window = self.window_from(dt_util.utcnow())  # asked again, later
+            call = self.schedule(*self.window)
             carries = ("POST", "/commands/schedule")
         else:
             call = self.hass.services.async_call(
@@ -390,7 +475,7 @@ class Realto(MatrixWorld):
 
     @property
     def device_id(self) -> str:
-        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+        device = device_for(self.hass, (DOMAIN, ENTITY_ID))
         assert device is not None
         return device.id
 
@@ -409,9 +494,15 @@ class Realto(MatrixWorld):
         if switch:
             assert entity_state(self.hass, SWITCH) == switch[0]
         await self.inject()
+        first = {c.command_id for c in self.ours()}
         err, sent, took = await self.action()
         expect = self.expect
         assert (sent, took) == (expect.sent, expect.took), (err, self.ours())
+        # Whatever happened, no command of another app was canceled by it.
+        assert "Canceled" not in self.others_status().values(), self.others_status()
+        if self.cell.fault == "same_window_twice":
+            assert not self.created
+            self.created = first  # the window asked for is the one scheduled first
         self.assert_reauth()
         assert_available(self.hass, self.entry)
         if expect.error:
@@ -423,12 +514,24 @@ class Realto(MatrixWorld):
             if switch:
                 assert entity_state(self.hass, SWITCH) == switch[1]  # as asked, until it ends
             last = {"cancel_scheduled_charging": "canceled"}.get(op, "pending")
+            if expect.outcome == "found" and switch:
+                last = "succeeded"  # it ran while its answer was awaited
             assert entity_state(self.hass, LAST) == last
         if expect.outcome == "deferred":
             attributes = self.hass.states.get(LAST).attributes  # type: ignore[union-attr]
             moved = dt_util.parse_datetime(attributes["trigger_time"])
             assert moved is not None
             assert moved >= dt_util.utcnow() + timedelta(minutes=9)  # the cooldown's end
+        if expect.outcome == "followed":
+            # The status cannot be read: the readings go on, the command stays as it was.
+            updated = entity_state(self.hass, "sensor.id_4_data_updated")
+            await self.driver.wait(READING_INTERVAL)
+            assert self.coordinator.last_update_success
+            assert_available(self.hass, self.entry)
+            assert entity_state(self.hass, "sensor.id_4_data_updated") != updated
+            assert entity_state(self.hass, LAST) == "pending"
+            if switch:
+                assert entity_state(self.hass, SWITCH) == switch[1]
         if expect.outcome == "failed":
             if op == "schedule_charging":
                 # The window opens in 5 minutes; the next poll, at most a reading
