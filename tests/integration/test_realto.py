@@ -10,7 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -36,7 +36,7 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
-from .common import entity_state
+from .common import device_for, entity_state
 
 SWITCH = "switch.id_4_charging"
 LAST = "sensor.id_4_last_command"
@@ -98,7 +98,7 @@ async def test_entities_follow_what_the_platform_supports(
     assert float(entity_state(hass, "sensor.id_4_odometer")) == 12000.0
     assert entity_state(hass, "binary_sensor.id_4_plugged_in") == STATE_ON
     assert entity_state(hass, SWITCH) == STATE_OFF
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     assert (device.name, device.manufacturer, device.model, device.serial_number) == (
         "ID.4",
@@ -172,7 +172,7 @@ async def test_the_platforms_cooldown_is_reported(
 async def test_schedule_charging_and_cancel(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     start = dt_util.utcnow() + timedelta(hours=2)
     end = start + timedelta(hours=3)
@@ -208,7 +208,7 @@ async def test_schedule_charging_bad_input(
     end: timedelta,
     key: str,
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     now = dt_util.now()
     with pytest.raises(ServiceValidationError) as err:
@@ -231,7 +231,7 @@ async def test_schedule_charging_bad_input(
 async def test_tesla_only_actions_are_refused_for_a_realto_car(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
@@ -290,7 +290,7 @@ async def test_a_deferred_command_waits_for_the_cooldown(
 async def test_ignore_cooldown_sends_anyway(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     start = dt_util.utcnow() + timedelta(minutes=2)
@@ -336,7 +336,7 @@ async def test_a_window_later_does_not_hold_back_commands_now(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
     """The cooldown lies around each command's own time, not until the window ends."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     start = dt_util.utcnow() + timedelta(hours=2)
     data = {
@@ -359,7 +359,7 @@ async def test_a_window_the_cooldown_half_refused_leaves_nothing_behind(
     async with aiohttp.ClientSession() as session:
         other_app = RealtoClient(session, REALTO_CLIENT_ID, REALTO_SECRET, base_url=f"{sim.url}/api")
         others = await other_app.trigger_command(ENTITY_ID, CommandType.STOP_CHARGING)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTITY_ID)})
+    device = device_for(hass, (DOMAIN, ENTITY_ID))
     assert device is not None
     start = dt_util.utcnow() + timedelta(minutes=5)
     data = {
