@@ -19,6 +19,7 @@ from .api import (
     AuthenticationError,
     BillingLimitReached,
     CommunicationError,
+    MalformedResponse,
     MissingScope,
     NotFound,
     RateLimited,
@@ -31,6 +32,12 @@ from .vehicle import CommandOutcome, Vehicle
 # Never wait longer than this after a 429, whatever Retry-After says: Tesla has sent
 # values of many hours that overstated the wait.
 MAX_RATE_LIMIT_WAIT = timedelta(hours=1)
+# Without a Retry-After, or with one of 0 (which would mean polling in a loop).
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=10)
+MIN_RATE_LIMIT_WAIT = timedelta(seconds=30)
+# Failures after which a command may still have reached the car: no answer, a dropped
+# connection, a server error, an answer that could not be read.
+UNKNOWN_OUTCOME = (CommunicationError, ServerError, MalformedResponse)
 
 
 @dataclass
@@ -73,15 +80,26 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
         self.vehicle = vehicle
         self._confirm_unsub: CALLBACK_TYPE | None = None
         self._decision_refresh_at: datetime | None = None
+        self._rate_limited_until: datetime | None = None
 
     @override
     async def _async_update_data(self) -> EVData:
+        now = dt_util.utcnow()
+        if self.data is not None and self._rate_limited_until is not None and now < self._rate_limited_until:
+            # Every refresh comes here (the scheduled poll, a command's confirmation,
+            # a decision, homeassistant.update_entity): none may ask before the API
+            # said it could, as Tesla bills 429 answers too.
+            self.update_interval = self._rate_limited_until - now
+            return self.data
         try:
             result = await self.vehicle.async_poll(self.data)
         except RateLimited as err:
             # Keep what we know; ask again when the API says we may.
-            wait = timedelta(seconds=err.retry_after) if err.retry_after else timedelta(minutes=10)
+            wait = DEFAULT_RATE_LIMIT_WAIT
+            if err.retry_after is not None:
+                wait = max(timedelta(seconds=err.retry_after), MIN_RATE_LIMIT_WAIT)
             self.update_interval = min(wait, MAX_RATE_LIMIT_WAIT)
+            self._rate_limited_until = now + self.update_interval
             LOGGER.warning(
                 "%s: rate limited by the vehicle API, next poll in %s",
                 self.vehicle.name,
@@ -130,9 +148,17 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
     async def async_command(self, send: Callable[[], Awaitable[CommandOutcome]]) -> None:
         """Run a command; show its known effect at once, and re-check if needed.
 
-        Errors propagate to the caller, which maps them for the user.
+        Errors propagate to the caller, which maps them for the user.  A command that
+        failed without a clear answer may still have reached the car: its state is
+        read again after ``CONFIRM_DELAY`` rather than at the next idle poll, so the
+        entities show what the car did.
         """
-        outcome = await send()
+        try:
+            outcome = await send()
+        except UNKNOWN_OUTCOME:
+            self.vehicle.request_fresh_data()
+            self._schedule_confirmation()
+            raise
         if outcome.changes:
             current = self.data or EVData()
             # Not async_set_updated_data: that also moves the next poll a full interval

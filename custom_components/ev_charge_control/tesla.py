@@ -18,7 +18,7 @@ from typing import Any, override
 
 from homeassistant.util import dt as dt_util
 
-from .api import CostCounter, NotFound, VehicleUnavailable, WrongRegion
+from .api import CostCounter, NotFound, RateLimited, VehicleUnavailable, WakeTimeout, WrongRegion
 from .api.tesla import (
     ChargeState,
     ChargingState,
@@ -165,6 +165,9 @@ class TeslaAccount:
         self._states: dict[str, ApiVehicle] = {}
         self._states_at: datetime | None = None
         self._pending: asyncio.Future[dict[str, ApiVehicle]] | None = None
+        # A 429 on the list holds for every car of the account, not only the one whose
+        # poll got it: each would otherwise ask again, and be billed the 429.
+        self._list_limited_until: datetime | None = None
 
     async def async_list_vehicles(self) -> list[ApiVehicle]:
         """Every vehicle of the account, following a wrong-region answer once."""
@@ -183,8 +186,12 @@ class TeslaAccount:
 
     async def async_vehicle_states(self) -> dict[str, ApiVehicle]:
         """States of every car, from one recent list call shared by all coordinators."""
-        if self._states_at is not None and dt_util.utcnow() - self._states_at < TESLA_STATE_MAX_AGE:
+        now = dt_util.utcnow()
+        if self._states_at is not None and now - self._states_at < TESLA_STATE_MAX_AGE:
             return self._states
+        if self._list_limited_until is not None and now < self._list_limited_until:
+            wait = (self._list_limited_until - now).total_seconds()
+            raise RateLimited("the vehicle list is rate limited", retry_after=wait)
         if self._pending is None:
             self._pending = asyncio.ensure_future(self._refresh_states())
         pending = self._pending
@@ -193,9 +200,13 @@ class TeslaAccount:
     async def _refresh_states(self) -> dict[str, ApiVehicle]:
         try:
             await self.async_list_vehicles()
-            return self._states
+        except RateLimited as err:
+            wait = timedelta(seconds=err.retry_after) if err.retry_after else TESLA_STATE_INTERVAL
+            self._list_limited_until = dt_util.utcnow() + wait
+            raise
         finally:
             self._pending = None
+        return self._states
 
     async def async_unpaired(self, vins: list[str]) -> set[str]:
         """The cars among ``vins`` that do not know the key Tesla holds for the application."""
@@ -238,6 +249,8 @@ class TeslaVehicle(Vehicle):
         self._state = summary.state
         self._state_at = dt_util.utcnow()
         self._lock = asyncio.Lock()
+        # Counts wakes that timed out: a command queued behind one fails with it.
+        self._wake_failures = 0
         self._refresh_data = False
         self._last: EVData | None = None
         self._driving = False
@@ -388,14 +401,27 @@ class TeslaVehicle(Vehicle):
         self._note_state(summary.state)
         if summary.is_online:
             return
-        await self.client.wake_and_wait(self.vin, timeout=TESLA_WAKE_TIMEOUT)
+        try:
+            await self.client.wake_and_wait(self.vin, timeout=TESLA_WAKE_TIMEOUT)
+        except WakeTimeout:
+            self._wake_failures += 1
+            raise
         self._note_state(VehicleState.ONLINE)
         # It was asleep: whatever it says now is news.
         self._refresh_data = True
 
     async def _command(self, send: Callable[[], Awaitable[CommandResult]]) -> CommandResult:
-        """Send one command: serialised per car, woken first, retried once after a 408."""
+        """Send one command: serialised per car, woken first, retried once after a 408.
+
+        Commands that queued up while the car would not wake fail with that wake:
+        another wake request and minute of waiting each would not wake it either.
+        """
+        failures = self._wake_failures
         async with self._lock:
+            if self._wake_failures != failures:
+                raise WakeTimeout(
+                    f"{self.vin} did not come online for the command before this one", status=None
+                )
             await self._ensure_awake()
             try:
                 result = await send()

@@ -246,6 +246,27 @@ def test_scheduled_start_falls_back_to_the_app_value() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (1_767_225_600, 1_767_225_600),
+        (1_767_225_600_000, 1_767_225_600),  # milliseconds, as some services send
+        (10**18, None),
+        (-5, None),
+        ("1767225600", 1_767_225_600),
+        (float("inf"), None),
+    ],
+)
+def test_schedule_times_in_milliseconds_or_implausible(value: Any, seconds: int | None) -> None:
+    state = ChargeState.from_dict({"scheduled_charging_start_time": value})
+    assert state.scheduled_charging_start_time == seconds
+
+
+@pytest.mark.parametrize(("value", "hours"), [(1.5, 1.5), (1e308, None), (-1, None), (float("nan"), None)])
+def test_time_to_full_outside_a_year_reads_as_unknown(value: float, hours: float | None) -> None:
+    assert ChargeState.from_dict({"time_to_full_charge": value}).time_to_full_charge == hours
+
+
+@pytest.mark.parametrize(
     ("value", "as_int", "as_float"),
     [
         (16, 16, 16.0),

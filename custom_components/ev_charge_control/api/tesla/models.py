@@ -35,6 +35,26 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+# Epoch seconds past this (the year 5138) are milliseconds: some compatible services
+# send those, and taking them for seconds would name a date Python cannot hold.
+_MILLISECONDS_FROM = 100_000_000_000
+_LATEST_EPOCH = 32_503_680_000  # 3000-01-01: anything later is not a real schedule
+
+
+def _epoch(value: Any) -> int | None:
+    """A Unix time in seconds, from seconds or milliseconds; None when implausible."""
+    number = _int(value)
+    if number is not None and number >= _MILLISECONDS_FROM:
+        number //= 1000
+    return number if number is not None and 0 <= number < _LATEST_EPOCH else None
+
+
+def _hours(value: Any) -> float | None:
+    """A duration in hours: a finite, non-negative figure below a year, or unknown."""
+    number = _float(value)
+    return number if number is not None and 0 <= number < 24 * 366 else None
+
+
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -151,10 +171,10 @@ class ChargeState:
             charge_port_latch=_str(data.get("charge_port_latch")),
             conn_charge_cable=_str(data.get("conn_charge_cable")),
             minutes_to_full_charge=_int(data.get("minutes_to_full_charge")),
-            time_to_full_charge=_float(data.get("time_to_full_charge")),
+            time_to_full_charge=_hours(data.get("time_to_full_charge")),
             scheduled_charging_mode=_str(data.get("scheduled_charging_mode")),
             scheduled_charging_pending=_bool(data.get("scheduled_charging_pending")),
-            scheduled_charging_start_time=_int(data.get("scheduled_charging_start_time")),
+            scheduled_charging_start_time=_epoch(data.get("scheduled_charging_start_time")),
             scheduled_charging_start_time_minutes=minutes,
             scheduled_departure_time_minutes=_int(data.get("scheduled_departure_time_minutes")),
             off_peak_charging_enabled=_bool(data.get("off_peak_charging_enabled")),
