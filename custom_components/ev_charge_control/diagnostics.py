@@ -20,6 +20,8 @@ from .const import (
 from .coordinator import EVChargeControlConfigEntry
 
 TO_REDACT = {
+    # Home Assistant builds it from the application's client id.
+    "auth_implementation",
     CONF_ACCESS_TOKEN,
     CONF_CA_FILE,
     CONF_CLIENT_ID,
@@ -45,12 +47,13 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: EVChargeControlConfigEntry
 ) -> dict[str, Any]:
     vehicles = []
-    for coordinator in entry.runtime_data.coordinators.values():
+    for number, coordinator in enumerate(entry.runtime_data.coordinators.values(), start=1):
         vehicle = coordinator.vehicle
         costs = vehicle.costs
         vehicles.append(
             {
-                "name": vehicle.name,
+                # Not the car's name: without one set by the owner, that is its VIN.
+                "name": f"vehicle {number}",
                 "model": vehicle.model,
                 "capabilities": sorted(vehicle.capabilities),
                 "provider": async_redact_data(vehicle.diagnostics(), TO_REDACT),

@@ -8,6 +8,8 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_charge_control.const import DOMAIN
+from custom_components.ev_charge_control.coordinator import EVChargeControlData
 from custom_components.ev_charge_control.diagnostics import async_get_config_entry_diagnostics
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, SimulatorHandle
@@ -21,8 +23,21 @@ async def test_diagnostics_redact_secrets(
     for secret in (ACCESS_TOKEN, VIN, ACCOUNT_ID, "owner@example.com"):
         assert secret not in text
     (vehicle,) = result["vehicles"]
-    assert vehicle["name"] == "Model 3"
+    assert vehicle["name"] == "vehicle 1"  # an owner's name for the car can be personal
+    assert vehicle["model"] == "Model 3"
     assert vehicle["data"]["battery_level"] == 77
     assert vehicle["api_requests"]["data"] == 1
     assert result["entry"]["data"]["access_token"] == "**REDACTED**"
     assert result["entry"]["data"]["api_url"] == sim.url
+
+
+async def test_diagnostics_of_a_signed_in_entry_hide_the_application(
+    hass: HomeAssistant, sim: SimulatorHandle
+) -> None:
+    # Home Assistant names the implementation after the application's client id.
+    entry = MockConfigEntry(domain=DOMAIN, data={"auth_implementation": f"{DOMAIN}_my-client-id"})
+    entry.add_to_hass(hass)
+    entry.runtime_data = EVChargeControlData()
+    result: dict[str, Any] = await async_get_config_entry_diagnostics(hass, entry)
+    assert "my-client-id" not in json.dumps(result, default=str)
+    assert result["entry"]["data"]["auth_implementation"] == "**REDACTED**"
