@@ -7,6 +7,7 @@ from datetime import datetime
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
@@ -73,7 +74,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
     account = await _async_account(hass, entry)
     vehicles = _wanted(hass, entry, account.vehicles)
     coordinators = {vehicle.unique_id: VehicleCoordinator(hass, entry, vehicle) for vehicle in vehicles}
-    await asyncio.gather(*(c.async_config_entry_first_refresh() for c in coordinators.values()))
+    # Not async_config_entry_first_refresh: the account answered, so one car whose data
+    # cannot be read now (a server error on its data, not on the list) must not keep
+    # the others from loading. Its entities show unavailable until a poll works.
+    await asyncio.gather(*(c.async_refresh() for c in coordinators.values()))
+    for coordinator in coordinators.values():
+        if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
+            # Signing in again is for the whole account.
+            raise coordinator.last_exception
     entry.runtime_data = EVChargeControlData(coordinators)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 

@@ -217,7 +217,7 @@ class Driver:
     """Moves the clocks and runs user actions to their end.
 
     ``timeout`` is the API client's request timeout: when the simulator hangs a
-    request, that much time passes on the frozen clock and the client gives up, as it
+    request or drops its answer, that much time passes on the frozen clock and the client gives up, as it
     would in real life.  ``sim_time`` moves the simulator's clock along with Home
     Assistant's (re.alto's cooldown and command lifecycle run on it).
     """
@@ -238,7 +238,8 @@ class Driver:
         self.sim_time = sim_time
 
     def _hung(self) -> int:
-        return sum(f.hits for f in self.sim.world.faults.faults if f.kind == "hang")
+        # A lost answer (``drop_reply``) waits for the client's timeout as a hung one does.
+        return sum(f.hits for f in self.sim.world.faults.faults if f.kind in ("hang", "drop_reply"))
 
     def _unanswered_logged(self) -> int:
         return sum(1 for r in self.sim.world.recorder.since(0) if r["status"] == 0)

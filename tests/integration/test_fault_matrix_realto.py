@@ -227,15 +227,6 @@ AGAIN = {
 RECOVERY = READING_INTERVAL + timedelta(seconds=1)
 
 
-class RealtoDriver(Driver):
-    """A request whose answer is lost (``drop_reply``) waits for the client's timeout
-    too, as a hung one does."""
-
-    @override
-    def _hung(self) -> int:
-        return sum(f.hits for f in self.sim.world.faults.faults if f.kind in ("hang", "drop_reply"))
-
-
 @pytest.fixture
 def scenario(cell: Cell) -> dict[str, Any]:
     return realto_spec(realto_entity_spec(charging=cell.op == "charging_off"))
@@ -269,7 +260,7 @@ class Realto(MatrixWorld):
             },
         )
         entry.add_to_hass(hass)
-        driver = RealtoDriver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)
+        driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)
         super().__init__(hass, sim, outage, cell, entry, driver)
         self.others: set[str] = set()
         """Commands another app sent."""

@@ -18,6 +18,8 @@ The table below is the test: ``read_table`` builds one test per cell from it.
 | timeout             | !cannot_connect     | !setup_failed       | !cannot_connect | !cannot_connect 1/0             |
 | connection_refused  | !cannot_connect     | !setup_failed       | !cannot_connect | !cannot_connect 0/0             |
 | malformed           | !update_failed      | !setup_failed       | !cannot_connect | !command_failed 1/0             |
+| reply_lost          | ok                  | ok                  | ok              | !cannot_connect 1/1             |
+| data_fails          | ok                  | unavailable         | ok              | ok 1/1                          |
 
 Columns (operations):
 
@@ -39,11 +41,20 @@ and the refresh token spent), ``missing_scope``, ``billing_limit``, ``rate_limit
 JSON) on every request; ``signing_required`` on commands; the car asleep or offline;
 ``wrong_region`` (the account moved to Europe, Tesla answers 421); ``timeout`` (the
 simulator never answers, the client's own 30 s timeout ends the request);
-``connection_refused`` (the simulator's server is stopped).
+``connection_refused`` (the simulator's server is stopped). Two rows fail one request
+among several: ``reply_lost`` (a command reaches the car and is carried out, but its
+answer never comes: the client's timeout ends it, and the car is asked again after
+the confirmation delay rather than at the next idle poll, so the entity shows what
+the car did; nobody needs to send it again) and ``data_fails`` (the account's list
+answers, the car's ``vehicle_data`` gets a 500; a poll while no data is due does not
+notice).
 
 Cells:
 
 - ``ok``: works; entities available.
+- ``unavailable`` (set-up): the account answered, so the entry loads, but the car's
+  entities are unavailable until its data can be read: one car whose data fails does
+  not keep the account's other cars from loading.
 - ``kept``: the poll succeeds without fresh values: entities stay available with the
   last ones (a sleeping car; a rate limit, asked again after ``Retry-After``).
 - ``wake``: the command got 408 (the car fell asleep since the last poll); the car was
@@ -95,6 +106,7 @@ from custom_components.ev_charge_control.const import (
     CONF_KNOWN_VEHICLES,
     CONF_PROVIDER,
     CONF_VEHICLES,
+    CONFIRM_DELAY,
     DOMAIN,
     PROVIDER_TESLA,
     TESLA_STATE_INTERVAL,
@@ -258,6 +270,8 @@ HTTP_FAULTS: dict[str, dict[str, Any]] = {
     "server_error": {"kind": "server_error"},
     "timeout": {"kind": "hang"},
     "malformed": {"kind": "malformed"},
+    "reply_lost": {"kind": "drop_reply", "category": "command"},
+    "data_fails": {"kind": "server_error", "path": "/vehicle_data$"},
 }
 OTHER_FAULTS = (
     "token_expired_oauth",
@@ -396,7 +410,11 @@ class Tesla(MatrixWorld):
         await self.set_up()
         expect, entry = self.expect, self.entry
         self.assert_reauth()
-        if not expect.error:
+        if expect.outcome == "unavailable":
+            assert entry.state is ConfigEntryState.LOADED
+            self.assert_unavailable()
+            assert not self.coordinator.last_update_success
+        elif not expect.error:
             assert entry.state is ConfigEntryState.LOADED
             self.assert_available()
         else:
@@ -461,7 +479,12 @@ class Tesla(MatrixWorld):
         self.assert_available()
         if expect.error:
             assert_translated(err, expect.outcome)
-            if command.entity is not None:
+            if command.entity is not None and expect.took:
+                # It reached the car, but no answer said so: the car is asked again
+                # after the confirmation delay, not at the next idle poll.
+                await self.driver.wait(CONFIRM_DELAY + timedelta(seconds=1))
+                assert entity_state(self.hass, command.entity) == command.after
+            elif command.entity is not None:
                 assert entity_state(self.hass, command.entity) == command.before  # the real state
         else:
             assert err is None, repr(err)
@@ -471,7 +494,7 @@ class Tesla(MatrixWorld):
         if expect.reauth:
             await self.complete_reauth()
         await self.poll_again()
-        if expect.error:
+        if expect.error and not expect.took:
             # Sent again by the user: once, and the car carries it out.
             seq = self.sim.world.recorder.last_seq
             assert await self.attempt(command) is None
