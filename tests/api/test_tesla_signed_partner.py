@@ -15,6 +15,8 @@ from custom_components.ev_charge_control.api import (
     InvalidArgument,
     InvalidClient,
     PartnerDomainRejected,
+    RateLimited,
+    RequestTimeout,
     WrongRegion,
 )
 from custom_components.ev_charge_control.api.tesla import (
@@ -106,6 +108,8 @@ async def test_a_wrong_secret_is_invalid_client(
         (400, {"error": "invalid_scope"}, AuthenticationError),
         (400, {"error": "unauthorized_client"}, InvalidClient),
         (503, {"error": "down"}, ApiError),
+        (429, {"error": "too_many_requests"}, RateLimited),
+        (408, {"error": "timeout"}, RequestTimeout),
         (200, {"token_type": "Bearer"}, ApiError),
         (200, "not json", ApiError),
     ],

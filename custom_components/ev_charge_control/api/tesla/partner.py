@@ -17,9 +17,17 @@ from typing import Any
 
 import aiohttp
 
-from ..errors import AuthenticationError, InvalidClient, MalformedResponse, PartnerDomainRejected, ServerError
+from ..errors import (
+    AuthenticationError,
+    InvalidClient,
+    MalformedResponse,
+    PartnerDomainRejected,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
 from ..transport import exchange
-from .client import DEFAULT_TIMEOUT, raise_for_status
+from .client import DEFAULT_TIMEOUT, _retry_after, raise_for_status
 
 PARTNER_ACCOUNTS_PATH = "/api/1/partner_accounts"
 
@@ -63,6 +71,13 @@ async def partner_token(
     body = _json(answer.text)
     if answer.status >= 500:
         raise ServerError(f"token endpoint failed ({answer.status})", status=answer.status)
+    if answer.status == 429:
+        # Not a refusal of the credentials: ask again later.
+        raise RateLimited(
+            "token endpoint rate limited", retry_after=_retry_after(answer.headers, answer.text), status=429
+        )
+    if answer.status == 408:
+        raise RequestTimeout("the token endpoint timed out (408)", status=408)
     if answer.status >= 400:
         error = str(body.get("error", "")) if isinstance(body, Mapping) else ""
         if answer.status == 401 or error in ("invalid_client", "unauthorized_client"):
