@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any, override
 
+import aiohttp
 from homeassistant.components.application_credentials import (
     AuthImplementation,
     AuthorizationServer,
@@ -14,11 +16,15 @@ from homeassistant.components.application_credentials import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
+from .api import ApiError, RequestTimeout
 from .api.tesla import BASE_URLS, SCOPES, TeslaOAuth
 from .api.tesla.client import DEFAULT_TIMEOUT
 from .api.tesla.const import AUTHORIZE_URL, TOKEN_URL
-from .const import ENV_TESLA_AUTH_URL
+from .api.transport import exchange
+from .const import ENV_TESLA_AUTH_URL, LOGGER
 
 
 def _authorization_server() -> AuthorizationServer:
@@ -65,6 +71,45 @@ class TeslaImplementation(AuthImplementation):
             "audience": BASE_URLS.get(region, BASE_URLS["na"]),
         }
         return await self._token_request(data)
+
+    @override
+    async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Exchange the sign-in's code, through the one transport every request uses.
+
+        Home Assistant's own request follows redirects, and a 307 would post the code
+        and the client secret to whatever host it names.  Failures are raised as the
+        aiohttp errors Home Assistant's flow turns into its abort reasons.
+        """
+        form = {**data, "client_id": self.client_id}
+        if self.client_secret:
+            form["client_secret"] = self.client_secret
+        try:
+            answer = await exchange(
+                async_get_clientsession(self.hass),
+                "POST",
+                self.token_url,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_TIMEOUT),
+                what="the token endpoint",
+                data=form,
+            )
+        except RequestTimeout as err:
+            raise TimeoutError(err.message) from err
+        except ApiError as err:
+            raise aiohttp.ClientError(err.message) from err
+        try:
+            body: Any = json.loads(answer.text)
+        except ValueError:
+            body = None
+        if answer.status >= 400 or not isinstance(body, dict):
+            error = body.get("error", "unknown") if isinstance(body, dict) else "no JSON"
+            LOGGER.error("Signing in with Tesla failed (%s): %s", answer.status, error)
+            raise aiohttp.ClientResponseError(
+                aiohttp.RequestInfo(URL(self.token_url), "POST", CIMultiDictProxy(CIMultiDict())),
+                (),
+                status=answer.status,
+                message=str(error),
+            )
+        return body
 
     @override
     async def _async_refresh_token(self, token: dict[str, Any]) -> dict[str, Any]:

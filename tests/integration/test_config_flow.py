@@ -19,6 +19,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState, ConfigFlowResult
@@ -750,6 +751,41 @@ async def test_oauth_code_without_region_is_refused(
     [exchange] = await token_requests(oauth_server, seq)
     assert exchange["code"] == [oauth_server.world.recorder.redacted("forged")]
     assert exchange["audience"] == [BASE_URL_NA]
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_a_redirected_code_exchange_posts_nothing_elsewhere(
+    hass: HomeAssistant, oauth_server: SimulatorHandle, hass_client_no_auth: ClientFactory
+) -> None:
+    """The code and the client secret are posted to Tesla's token endpoint only."""
+    seen: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(await request.text())
+        return web.json_response({"access_token": "x", "refresh_token": "y", "expires_in": 3600})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    elsewhere = TestServer(app, host="127.0.0.1")
+    await elsewhere.start_server()
+    try:
+        result = await start(hass, "tesla_oauth")
+        state = URL(result["url"]).query["state"]
+        await oauth_server.fault(
+            kind="redirect",
+            status=307,
+            path="^/oauth2/v3/token$",
+            base_url=str(elsewhere.make_url("")).rstrip("/"),
+        )
+        client = await hass_client_no_auth()
+        callback = await client.get("/auth/external/callback", params={"code": "NA_code", "state": state})
+        assert callback.status == 200
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    finally:
+        await elsewhere.close()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_failed"
+    assert seen == []
 
 
 # ---------------------------------------------------------------- reauth
