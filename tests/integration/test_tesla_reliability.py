@@ -154,7 +154,11 @@ class TestTwoSleepingCars:
         )
 
     async def test_a_rate_limited_list_holds_for_every_car_of_the_account(
-        self, hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
     ) -> None:
         await sim.fault(kind="rate_limit", path="^/api/1/vehicles$", retry_after=1200)
         freezer.tick(timedelta(minutes=1))  # the set-up's list is no longer recent
