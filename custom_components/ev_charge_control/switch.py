@@ -16,7 +16,9 @@ from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
 from .vehicle import CommandOutcome, Vehicle
 
-# Commands go out one at a time per entity; the vehicle serialises them anyway.
+# One switch command at a time across the entry's cars (Home Assistant applies this to
+# an action on several entities, and from 2026 to every call); a Tesla also serialises
+# its own commands.  Numbers use 0: their coalescing needs calls to overlap.
 PARALLEL_UPDATES = 1
 
 

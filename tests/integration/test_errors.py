@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
@@ -63,12 +64,21 @@ async def test_missing_scope_during_a_poll_asks_to_sign_in_again(
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
 
 
-async def test_rate_limited_first_refresh_retries_setup(
-    hass: HomeAssistant, config_entry: MockConfigEntry, sim: SimulatorHandle
+async def test_a_rate_limited_first_data_request_waits_for_retry_after(
+    hass: HomeAssistant, config_entry: MockConfigEntry, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
 ) -> None:
-    await sim.fault(kind="rate_limit", category="data")
+    """The account answered, so the entry loads; the car has no values until Tesla lets
+    it ask again.  A set-up retry would ask every 5-80 s, each 429 billed."""
+    await sim.fault(kind="rate_limit", category="data", retry_after=600)
     await hass.config_entries.async_setup(config_entry.entry_id)
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.model_3_battery").state == STATE_UNAVAILABLE
+    await tick(hass, freezer, timedelta(minutes=5))
+    data = [r["status"] for r in await sim.requests() if r["path"].endswith("/vehicle_data")]
+    assert data == [429]
+    assert await sim.call("DELETE", "/sim/faults") == []
+    await tick(hass, freezer, timedelta(minutes=5, seconds=1))
+    assert hass.states.get("sensor.model_3_battery").state == "77"
 
 
 @pytest.mark.parametrize(
@@ -138,3 +148,15 @@ async def test_confirmation_is_debounced_and_cancelled_on_unload(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(await sim.requests()) == before
+
+
+async def test_a_refused_token_on_the_first_data_request_asks_to_sign_in(
+    hass: HomeAssistant, config_entry: MockConfigEntry, sim: SimulatorHandle
+) -> None:
+    # The list answered, the car's data did not: signing in again is for the account.
+    await sim.fault(kind="token_expired", category="data")
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
