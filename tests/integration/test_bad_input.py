@@ -40,6 +40,7 @@ from ..helpers import (
     SimulatorHandle,
     realto_spec,
 )
+from .common import device_for
 
 TESLA, REALTO, OTHER, NOWHERE = "tesla", "realto", "other", "nowhere"
 SOON = (dt_util.utcnow() + timedelta(hours=2)).isoformat()
@@ -124,8 +125,8 @@ async def both(hass: HomeAssistant, sim: SimulatorHandle) -> dict[str, str]:
     other.add_to_hass(hass)
     registry = dr.async_get(hass)
     devices = {
-        TESLA: registry.async_get_device(identifiers={(DOMAIN, VIN)}),
-        REALTO: registry.async_get_device(identifiers={(DOMAIN, ENTITY_ID)}),
+        TESLA: device_for(hass, (DOMAIN, VIN)),
+        REALTO: device_for(hass, (DOMAIN, ENTITY_ID)),
         OTHER: registry.async_get_or_create(
             config_entry_id=other.entry_id, identifiers={("other_integration", "x")}
         ),

@@ -23,6 +23,7 @@ from simulator.scenario import load_fixture
 from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
+from .common import device_for
 
 NEW_VIN = "5YJ3E7EB0KF000009"
 LEFT_OUT = "5YJ3E7EB0KF000008"
@@ -109,7 +110,7 @@ async def test_only_cars_no_longer_set_up_can_be_deleted(
     gone = registry.async_get_or_create(
         config_entry_id=setup_integration.entry_id, identifiers={(DOMAIN, "5YJ3E7EB0KF000007")}, name="Sold"
     )
-    active = registry.async_get_device(identifiers={(DOMAIN, VIN)})
+    active = device_for(hass, (DOMAIN, VIN))
     assert active is not None
     assert await async_remove_config_entry_device(hass, setup_integration, gone)
     assert not await async_remove_config_entry_device(hass, setup_integration, active)

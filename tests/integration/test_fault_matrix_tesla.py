@@ -93,7 +93,7 @@ from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
@@ -115,7 +115,7 @@ from custom_components.ev_charge_control.issues import ISSUE_SIGNING_NOT_SET_UP
 from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, SimulatorHandle, account_spec, vehicle_spec
-from .common import add_oauth_entry, entity_state
+from .common import add_oauth_entry, device_for, entity_state
 from .fault_matrix import (
     Cell,
     Driver,
@@ -143,7 +143,7 @@ def _service(domain: str, service: str, **data: Any) -> UserAction:
 
 def _action(service: str, **data: Any) -> UserAction:
     async def call(hass: HomeAssistant) -> None:
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN)})
+        device = device_for(hass, (DOMAIN, VIN))
         assert device is not None
         await hass.services.async_call(DOMAIN, service, {"device_id": device.id, **data}, blocking=True)
 

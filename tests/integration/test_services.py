@@ -15,11 +15,11 @@ import voluptuous as vol
 from custom_components.ev_charge_control.const import DOMAIN
 
 from ..helpers import VIN, SimulatorHandle
-from .common import sent_commands
+from .common import device_for, sent_commands
 
 
 def _device_id(hass: HomeAssistant) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN)})
+    device = device_for(hass, (DOMAIN, VIN))
     assert device is not None
     return device.id
 
