@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import datetime as dt
 import logging
+import time
 from typing import Any
 
 import aiohttp
+from aiohttp import web_log
 from aiohttp.test_utils import TestServer
 import pytest
 
@@ -15,6 +18,18 @@ import custom_components  # noqa: F401
 from simulator import FakeClock, World, build_world, create_app
 
 from .helpers import SimulatorHandle, account_spec, leaked_secrets, world_secrets
+
+# aiohttp 3.14+ (Home Assistant 2026.x) re-reads the local UTC offset for its access log
+# every 30 minutes of clock time, from time.localtime().tm_gmtoff; under freezegun that
+# is None, and the access logger logs "Error in logging" with a TypeError whenever a
+# frozen clock crosses a half hour (which the fault matrix's traceback check reports).
+# Fix the offset once, read from the real clock at import; older aiohttp has no such
+# method and needs nothing.
+if hasattr(web_log.AccessLogger, "_get_local_time"):
+    _LOCAL_TZ = dt.timezone(dt.timedelta(seconds=time.localtime().tm_gmtoff))
+    web_log.AccessLogger._get_local_time = classmethod(  # type: ignore[method-assign,assignment,unused-ignore]
+        lambda cls: dt.datetime.now(_LOCAL_TZ)
+    )
 
 
 @pytest.fixture

@@ -124,10 +124,12 @@ def read_table(
 def tracebacks(records: Sequence[logging.LogRecord]) -> list[str]:
     """Log records that carry a traceback.
 
-    Any record with an exception from the integration or Home Assistant, any other at
-    WARNING or above (asyncio's "exception was never retrieved"), and any error whose
-    text holds one.  asyncio's debug notes about writing to a closed socket are not
-    ours to judge.
+    Any record at INFO or above with an exception from the integration or Home
+    Assistant, any other at WARNING or above (asyncio's "exception was never
+    retrieved"), and any error whose text holds one.  DEBUG records are left out: Home
+    Assistant 2026 logs a handled failure's "Full exception"/"Full error" at DEBUG with
+    its traceback, next to the warning it already shows the user; asyncio's debug notes
+    about writing to a closed socket are not ours to judge either.
     """
 
     def ours(record: logging.LogRecord) -> bool:
@@ -136,11 +138,14 @@ def tracebacks(records: Sequence[logging.LogRecord]) -> list[str]:
     return [
         f"{record.name} {record.levelname}: {record.getMessage()}"
         for record in records
-        if (
-            ((record.exc_info and record.exc_info[0] is not None) or record.exc_text)
-            and (ours(record) or record.levelno >= logging.WARNING)
+        if record.levelno >= logging.INFO
+        and (
+            (
+                ((record.exc_info and record.exc_info[0] is not None) or record.exc_text)
+                and (ours(record) or record.levelno >= logging.WARNING)
+            )
+            or (record.levelno >= logging.ERROR and "Traceback" in record.getMessage())
         )
-        or (record.levelno >= logging.ERROR and "Traceback" in record.getMessage())
     ]
 
 
