@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
+from aiohttp import ClientError, ClientResponseError
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import ApiError, AuthenticationError
+from .api import ApiError, AuthenticationError, CommunicationError, LoginRequired, RateLimited, ServerError
 from .api.tesla import TeslaClient, Vehicle as ApiVehicle, create_ssl_context
 from .api.tesla.const import BASE_URL_NA
 from .api.tesla.signing import SigningKey
-from .compat import ImplementationUnavailableError
+from .compat import ImplementationUnavailableError, token_request_needs_reauth
 from .const import (
     CONF_ACCESS_TOKEN,
     CONF_API_URL,
@@ -121,7 +123,13 @@ async def oauth_token_source(hass: HomeAssistant, entry: EVChargeControlConfigEn
     """
     try:
         implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(hass, entry)
-    except ImplementationUnavailableError as err:
+    except ConfigEntryAuthFailed:
+        # Home Assistant 2026.10+: the entry's application credential was deleted
+        # (UnknownImplementationError); the user links the account again, as intended.
+        raise
+    except (ImplementationUnavailableError, ValueError) as err:
+        # A provider that is down (2025.12+), or, before 2026.10, a deleted application
+        # credential (a plain ValueError): try again later, as always.
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="oauth_unavailable") from err
     await _async_restore_rotation(hass, entry)
     session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
@@ -131,8 +139,12 @@ async def oauth_token_source(hass: HomeAssistant, entry: EVChargeControlConfigEn
     async def provider() -> str:
         async with lock:
             before = session.token
-            # TeslaImplementation raises the API's errors itself (no aiohttp error).
-            await session.async_ensure_token_valid()
+            try:
+                # TeslaImplementation raises the API's errors itself; Home Assistant's
+                # own checks around it raise its OAuth errors (aiohttp errors too).
+                await session.async_ensure_token_valid()
+            except ClientError as err:
+                raise token_refresh_error(err) from err
             after = session.token
             if after.get("refresh_token") != before.get("refresh_token"):
                 saved = await tokens.async_saved()
@@ -149,6 +161,24 @@ async def oauth_token_source(hass: HomeAssistant, entry: EVChargeControlConfigEn
             )
 
     return TokenSource(provider, on_unauthorized)
+
+
+def token_refresh_error(err: ClientError) -> ApiError:
+    """A token refresh that failed in Home Assistant's hands, as the API's error.
+
+    ``LoginRequired`` (the user signs in again) only where Home Assistant says so: its
+    reauth class on 2026.x, a 4xx but 429 on 2025.4.  A 429, a 5xx or no answer at all
+    is a temporary failure, tried again later.
+    """
+    status = err.status if isinstance(err, ClientResponseError) else None
+    detail = f"the token refresh failed ({status or 'no answer'})"
+    if token_request_needs_reauth(err):
+        return LoginRequired(detail, status=status)
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        return RateLimited(detail, retry_after=None)
+    if status is not None and status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return ServerError(detail, status=status)
+    return CommunicationError(detail, status=status)
 
 
 def _while_loaded(entry: EVChargeControlConfigEntry, source: TokenSource) -> TokenSource:

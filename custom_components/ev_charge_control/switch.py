@@ -6,20 +6,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, override
 
-from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import SwitchDeviceClass
 from .coordinator import EVChargeControlConfigEntry
 from .data import Capability, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
 from .vehicle import CommandOutcome, Vehicle
 
-# One switch command at a time across the entry's cars (Home Assistant applies this to
-# an action on several entities, and from 2026 to every call); a Tesla also serialises
-# its own commands.  Numbers use 0: their coalescing needs calls to overlap.
-PARALLEL_UPDATES = 1
+# No platform limit: a Tesla serialises its own commands per car, and re.alto's
+# platform refuses a second command within its cooldown.  A limit here would, from
+# Home Assistant 2026 (which applies it to single-entity calls too), hold a control
+# back until the one before it finished: controls pressed while a Tesla is asleep
+# would each wake it in turn instead of sharing one wake.
+PARALLEL_UPDATES = 0
 
 
 def _never(_data: EVData) -> str | None:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import aiohttp
+from homeassistant import exceptions as ha_exceptions
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
+from custom_components.ev_charge_control.application_credentials import TeslaImplementation
 from custom_components.ev_charge_control.const import CONF_API_URL, CONF_PROVIDER, DOMAIN, PROVIDER_TESLA
 
 from ..helpers import ACCOUNT_ID, SimulatorHandle
@@ -124,7 +129,59 @@ class TestOAuth:
         await hass.config_entries.async_setup(oauth_entry.entry_id)
         assert oauth_entry.state is ConfigEntryState.SETUP_RETRY
 
-    async def test_missing_credentials_retry_later(self, hass: HomeAssistant, sim: SimulatorHandle) -> None:
+    @pytest.mark.parametrize(
+        ("failure", "state", "key"),
+        [
+            (400, ConfigEntryState.SETUP_ERROR, "auth_failed"),
+            (401, ConfigEntryState.SETUP_ERROR, "auth_failed"),
+            (429, ConfigEntryState.SETUP_RETRY, "setup_failed"),
+            (503, ConfigEntryState.SETUP_RETRY, "setup_failed"),
+            (None, ConfigEntryState.SETUP_RETRY, "setup_failed"),
+        ],
+    )
+    async def test_a_refresh_failing_in_home_assistants_hands_is_classified(
+        self,
+        hass: HomeAssistant,
+        oauth_entry: MockConfigEntry,
+        monkeypatch: pytest.MonkeyPatch,
+        failure: int | None,
+        state: ConfigEntryState,
+        key: str,
+    ) -> None:
+        """A refresh that fails with an aiohttp error, not the API's own.
+
+        Home Assistant 2026.x turns it into its OAuth classes (a reauth, a transient
+        failure, no answer); 2025.4 lets the aiohttp error through.  On both, the user
+        is asked to sign in again only for a refused grant; the rest is tried later.
+        """
+
+        async def refresh(self: Any, token: dict[str, Any]) -> dict[str, Any]:
+            if failure is None:
+                raise aiohttp.ClientConnectionError("no answer")
+            info = aiohttp.RequestInfo(
+                URL("https://auth.example/token"), "POST", CIMultiDictProxy(CIMultiDict())
+            )
+            raise aiohttp.ClientResponseError(info, (), status=failure, message="refused")
+
+        monkeypatch.setattr(TeslaImplementation, "_async_refresh_token", refresh)
+        hass.config_entries.async_update_entry(
+            oauth_entry, data={**oauth_entry.data, "token": {**oauth_entry.data["token"], "expires_at": 0}}
+        )
+        await hass.config_entries.async_setup(oauth_entry.entry_id)
+        assert oauth_entry.state is state
+        assert oauth_entry.error_reason_translation_key == key
+        flows = [f["context"]["source"] for f in hass.config_entries.flow.async_progress()]
+        assert flows == ([SOURCE_REAUTH] if state is ConfigEntryState.SETUP_ERROR else [])
+
+    async def test_deleted_credentials_ask_to_link_again_or_retry(
+        self, hass: HomeAssistant, sim: SimulatorHandle
+    ) -> None:
+        """The entry's application credential is gone: what each release intends.
+
+        Home Assistant 2026.10+ raises ``UnknownImplementationError`` (a
+        ``ConfigEntryAuthFailed``): the user links the account again.  Older releases
+        raise a plain ``ValueError``, which the integration answers with a retry.
+        """
         entry = MockConfigEntry(
             domain=DOMAIN,
             unique_id=ACCOUNT_ID,
@@ -138,4 +195,11 @@ class TestOAuth:
         entry.add_to_hass(hass)
         assert await async_setup_component(hass, "application_credentials", {})
         await hass.config_entries.async_setup(entry.entry_id)
-        assert entry.state is ConfigEntryState.SETUP_RETRY
+        flows = [f["context"]["source"] for f in hass.config_entries.flow.async_progress()]
+        if hasattr(ha_exceptions, "UnknownImplementationError"):
+            assert entry.state is ConfigEntryState.SETUP_ERROR
+            assert flows == [SOURCE_REAUTH]
+        else:
+            assert entry.state is ConfigEntryState.SETUP_RETRY
+            assert entry.error_reason_translation_key == "oauth_unavailable"
+            assert flows == []
