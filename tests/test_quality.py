@@ -75,7 +75,7 @@ def test_brands() -> None:
 
 @pytest.mark.parametrize(
     ("platform", "expected"),
-    [("sensor", 0), ("binary_sensor", 0), ("switch", 1), ("number", 0), ("button", 1)],
+    [("sensor", 0), ("binary_sensor", 0), ("switch", 0), ("number", 0), ("button", 0)],
 )
 def test_parallel_updates(platform: str, expected: int) -> None:
     module = importlib.import_module(f"custom_components.ev_charge_control.{platform}")

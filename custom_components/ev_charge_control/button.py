@@ -15,7 +15,9 @@ from .data import Capability, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
 from .vehicle import CommandOutcome, Vehicle
 
-PARALLEL_UPDATES = 1
+# No platform limit (see switch.py): from Home Assistant 2026 it would make presses on
+# a sleeping Tesla wake it one by one instead of sharing one wake.
+PARALLEL_UPDATES = 0
 
 
 def _never(_data: EVData) -> bool:
