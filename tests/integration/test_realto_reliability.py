@@ -67,6 +67,19 @@ class Driver(fault_matrix.Driver):
         return sum(f.hits for f in self.sim.world.faults.faults if f.kind in ("hang", "drop_reply"))
 
 
+@pytest.fixture(autouse=True)
+def _frozen_before_set_up(request: pytest.FixtureRequest) -> None:
+    """A test that moves the clock has it frozen before the entry is set up.
+
+    Frozen afterwards, the set-up's first poll timer (on the real clock) is due at
+    once and its poll is under way when the test starts; on newer Home Assistant (2026.10)
+    a scheduled poll holds the coordinator's refresh lock, so a refresh asked for
+    meanwhile (a command's confirmation) waits out the debouncer's cooldown.
+    """
+    if "freezer" in request.fixturenames:
+        request.getfixturevalue("freezer")
+
+
 @pytest.fixture
 def scenario() -> dict[str, Any]:
     return realto_spec(realto_entity_spec())
