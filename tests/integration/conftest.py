@@ -45,6 +45,24 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_deprecated_use(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The integration uses nothing Home Assistant reports as deprecated or wrong.
+
+    Home Assistant logs "Detected that custom integration ..." for such a use (on newer
+    releases, for instance, reading a device's deprecated ``config_entries``).
+    """
+    yield
+    # At teardown ``caplog.records`` holds only the teardown's records.
+    records = [*caplog.get_records("setup"), *caplog.get_records("call"), *caplog.records]
+    reports = [
+        record.getMessage()
+        for record in records
+        if f"custom integration '{DOMAIN}'" in record.getMessage() and "Detected" in record.getMessage()
+    ]
+    assert not reports, reports
+
+
+@pytest.fixture(autouse=True)
 def routes_stay_open(monkeypatch: pytest.MonkeyPatch) -> None:
     """Views can be added after the HTTP server started, as in a running Home Assistant.
 
