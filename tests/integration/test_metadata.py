@@ -45,16 +45,6 @@ def test_manifest_is_what_hassfest_and_hacs_accept() -> None:
     assert "application_credentials" in MANIFEST["dependencies"]
 
 
-def test_hacs_json() -> None:
-    hacs = json.loads((ROOT / "hacs.json").read_text())
-    allowed = {
-        "name", "content_in_root", "country", "filename", "hacs", "hide_default_branch",
-        "homeassistant", "persistent_directory", "zip_release", "render_readme",
-    }  # fmt: skip
-    assert hacs["name"] == MANIFEST["name"]
-    assert set(hacs) <= allowed
-
-
 @pytest.mark.parametrize("platform", list(DESCRIPTIONS))
 def test_every_entity_is_translated(platform: str) -> None:
     translated = STRINGS["entity"].get(platform, {})
