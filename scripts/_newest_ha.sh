@@ -151,7 +151,10 @@ _newest_venv() {
   "$dir/root/usr/bin/python3.14" -m venv --without-pip "$venv"
   _newest_quiet "$dir/pip.log" "$venv/bin/python" "$pip_wheel/pip" install --quiet "$pip_wheel"
   _newest_log "installing requirements_newest_ha.txt into $venv (Home Assistant and its test plugin; a few minutes) ..."
-  _newest_quiet "$dir/pip.log" "$venv/bin/python" -m pip install --quiet -r "$NEWEST_REQUIREMENTS"
+  # CPPFLAGS: for the packages without Python 3.14 wheels, which pip compiles. Debian's
+  # Python.h includes <x86_64-linux-gnu/python3.14/pyconfig.h>, under our /usr/include.
+  _newest_quiet "$dir/pip.log" env CPPFLAGS="-I$dir/root/usr/include${CPPFLAGS:+ $CPPFLAGS}" \
+    "$venv/bin/python" -m pip install --quiet -r "$NEWEST_REQUIREMENTS"
   "$venv/bin/python" - "$NEWEST_REQUIREMENTS" <<'EOF'
 import sys
 from importlib.metadata import version
