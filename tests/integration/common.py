@@ -19,14 +19,17 @@ from yarl import URL
 
 from custom_components.ev_charge_control.const import (
     CONF_API_URL,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
     CONF_KNOWN_VEHICLES,
     CONF_PROVIDER,
     CONF_VEHICLES,
     DOMAIN,
+    PROVIDER_REALTO,
     PROVIDER_TESLA,
 )
 
-from ..helpers import ACCOUNT_ID, VIN, SimulatorHandle
+from ..helpers import ACCOUNT_ID, ENTITY_ID, REALTO_CLIENT_ID, REALTO_SECRET, VIN, SimulatorHandle
 
 AUTH_DOMAIN = "cred"
 """The application credentials' id that OAuth entries in tests name."""
@@ -156,3 +159,31 @@ def schema_fields(result: ConfigFlowResult) -> dict[str, dict[str, Any]]:
             field["suggested"] = key.description["suggested_value"]
         fields[str(key)] = field
     return fields
+
+
+# ------------------------------------------------------------------ re.alto
+def realto_entry_data(sim: SimulatorHandle) -> dict[str, Any]:
+    """A re.alto entry on the simulated platform, with its one EV."""
+    return {
+        CONF_PROVIDER: PROVIDER_REALTO,
+        CONF_API_URL: f"{sim.url}/api",
+        CONF_CLIENT_ID: REALTO_CLIENT_ID,
+        CONF_CLIENT_SECRET: REALTO_SECRET,
+        CONF_VEHICLES: [ENTITY_ID],
+    }
+
+
+async def realto_commands(sim: SimulatorHandle) -> list[dict[str, Any]]:
+    """Every command the simulated platform holds, oldest first."""
+    result: list[dict[str, Any]] = await sim.call("GET", "/sim/realto/commands")
+    return result
+
+
+async def move_both_clocks(
+    hass: HomeAssistant, sim: SimulatorHandle, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Move both clocks: the simulated platform's and Home Assistant's."""
+    sim.advance(delta.total_seconds())
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -21,26 +21,13 @@ import voluptuous as vol
 from custom_components.ev_charge_control.const import (
     CONF_ACCESS_TOKEN,
     CONF_API_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
     CONF_PROVIDER,
-    CONF_VEHICLES,
     DOMAIN,
-    PROVIDER_REALTO,
     PROVIDER_TESLA,
 )
 
-from ..helpers import (
-    ACCESS_TOKEN,
-    ACCOUNT_ID,
-    ENTITY_ID,
-    REALTO_CLIENT_ID,
-    REALTO_SECRET,
-    VIN,
-    SimulatorHandle,
-    realto_spec,
-)
-from .common import device_for
+from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, ENTITY_ID, REALTO_CLIENT_ID, VIN, SimulatorHandle, realto_spec
+from .common import device_for, realto_entry_data
 
 TESLA, REALTO, OTHER, NOWHERE = "tesla", "realto", "other", "nowhere"
 SOON = (dt_util.utcnow() + timedelta(hours=2)).isoformat()
@@ -108,13 +95,7 @@ async def both(hass: HomeAssistant, sim: SimulatorHandle) -> dict[str, str]:
         MockConfigEntry(
             domain=DOMAIN,
             unique_id=REALTO_CLIENT_ID,
-            data={
-                CONF_PROVIDER: PROVIDER_REALTO,
-                CONF_API_URL: f"{sim.url}/api",
-                CONF_CLIENT_ID: REALTO_CLIENT_ID,
-                CONF_CLIENT_SECRET: REALTO_SECRET,
-                CONF_VEHICLES: [ENTITY_ID],
-            },
+            data=realto_entry_data(sim),
         ),
     ]
     for entry in entries:

@@ -113,14 +113,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_charge_control.api.realto import CommandType, RealtoClient, ScheduledCommand
 from custom_components.ev_charge_control.api.realto.const import DEFAULT_TIMEOUT
 from custom_components.ev_charge_control.const import (
-    CONF_API_URL,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_KNOWN_VEHICLES,
-    CONF_PROVIDER,
-    CONF_VEHICLES,
     DOMAIN,
-    PROVIDER_REALTO,
 )
 from custom_components.ev_charge_control.realto import FOLLOW_INTERVAL, READING_INTERVAL
 
@@ -132,7 +128,7 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
-from .common import device_for, entity_state
+from .common import device_for, entity_state, realto_entry_data
 from .fault_matrix import (
     Cell,
     Driver,
@@ -250,14 +246,7 @@ class Realto(MatrixWorld):
             domain=DOMAIN,
             title=f"re.alto ({REALTO_CLIENT_ID})",
             unique_id=REALTO_CLIENT_ID,
-            data={
-                CONF_PROVIDER: PROVIDER_REALTO,
-                CONF_API_URL: f"{sim.url}/api",
-                CONF_CLIENT_ID: REALTO_CLIENT_ID,
-                CONF_CLIENT_SECRET: REALTO_SECRET,
-                CONF_VEHICLES: [ENTITY_ID],
-                CONF_KNOWN_VEHICLES: [ENTITY_ID],
-            },
+            data={**realto_entry_data(sim), CONF_KNOWN_VEHICLES: [ENTITY_ID]},
         )
         entry.add_to_hass(hass)
         driver = Driver(hass, freezer, sim, timeout=DEFAULT_TIMEOUT, sim_time=True)

@@ -538,6 +538,27 @@ class Tesla(MatrixWorld):
             assert self.entry.data[CONF_API_URL] == f"{self.sim.url}/eu"  # followed and kept
 
 
+def reauth_by_signing_in(
+    hass: HomeAssistant, sim: SimulatorHandle, hass_client_no_auth: ClientFactory
+) -> Callable[[str], Awaitable[ConfigFlowResult]]:
+    """A reauth flow as the user completes it: confirm, sign in at Tesla, come back."""
+
+    async def sign_in(flow_id: str) -> ConfigFlowResult:
+        result = await hass.config_entries.flow.async_configure(flow_id, {})
+        assert result["type"] is FlowResultType.EXTERNAL_STEP, result
+        async with sim.admin.get(result["url"], allow_redirects=False) as response:
+            assert response.status == 302
+            back = URL(response.headers["Location"])
+        client = await hass_client_no_auth()
+        answer = await client.get(
+            "/auth/external/callback", params={"code": back.query["code"], "state": back.query["state"]}
+        )
+        assert answer.status == 200
+        return await hass.config_entries.flow.async_configure(flow_id)
+
+    return sign_in
+
+
 def _token_entry(hass: HomeAssistant, sim: SimulatorHandle) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -585,20 +606,6 @@ async def test_oauth_entry(
     cell: Cell,
 ) -> None:
     entry = await add_oauth_entry(hass, sim)
-
-    async def sign_in(flow_id: str) -> ConfigFlowResult:
-        """What the user does: confirm, sign in at Tesla, come back to Home Assistant."""
-        result = await hass.config_entries.flow.async_configure(flow_id, {})
-        assert result["type"] is FlowResultType.EXTERNAL_STEP, result
-        async with sim.admin.get(result["url"], allow_redirects=False) as response:
-            assert response.status == 302
-            back = URL(response.headers["Location"])
-        client = await hass_client_no_auth()
-        answer = await client.get(
-            "/auth/external/callback", params={"code": back.query["code"], "state": back.query["state"]}
-        )
-        assert answer.status == 200
-        return await hass.config_entries.flow.async_configure(flow_id)
-
+    sign_in = reauth_by_signing_in(hass, sim, hass_client_no_auth)
     await Tesla(hass, sim, freezer, outage, cell, entry, sign_in).run()
     _assert_clean_log(caplog)

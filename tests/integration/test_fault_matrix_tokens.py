@@ -52,17 +52,14 @@ from typing import Any, override
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from yarl import URL
 
 from ..helpers import SimulatorHandle
 from .common import add_oauth_entry, entity_state
 from .fault_matrix import Cell, Outage, assert_translated, read_table, tracebacks
-from .test_fault_matrix_tesla import COMMANDS as TESLA_COMMANDS, Tesla
+from .test_fault_matrix_tesla import COMMANDS as TESLA_COMMANDS, Tesla, reauth_by_signing_in
 
 ClientFactory = Callable[[], Awaitable[TestClient]]
 TOKEN_PATH = "^/oauth2/v3/token$"
@@ -152,20 +149,6 @@ async def test_token_endpoint(
     cell: Cell,
 ) -> None:
     entry: MockConfigEntry = await add_oauth_entry(hass, sim)
-
-    async def sign_in(flow_id: str) -> ConfigFlowResult:
-        """What the user does: confirm, sign in at Tesla, come back to Home Assistant."""
-        result = await hass.config_entries.flow.async_configure(flow_id, {})
-        assert result["type"] is FlowResultType.EXTERNAL_STEP, result
-        async with sim.admin.get(result["url"], allow_redirects=False) as response:
-            assert response.status == 302
-            back = URL(response.headers["Location"])
-        client = await hass_client_no_auth()
-        answer = await client.get(
-            "/auth/external/callback", params={"code": back.query["code"], "state": back.query["state"]}
-        )
-        assert answer.status == 200
-        return await hass.config_entries.flow.async_configure(flow_id)
-
+    sign_in = reauth_by_signing_in(hass, sim, hass_client_no_auth)
     await TokenEndpoint(hass, sim, freezer, outage, cell, entry, sign_in).run()
     assert tracebacks(caplog.records) == []

@@ -263,6 +263,24 @@ class TestAccount:
         assert hass.states.get("switch.model_3_charging") is None
         assert hass.states.get("switch.second_charging") is not None
 
+    async def test_a_rate_limited_list_holds_for_every_car_of_the_account(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        """Each car asking again would be billed its own 429."""
+        await sim.fault(kind="rate_limit", path="^/api/1/vehicles$", retry_after=1200)
+        freezer.tick(timedelta(minutes=1))  # the set-up's list is no longer recent
+        seq = (await sim.requests())[-1]["seq"]
+        for coordinator in setup_integration.runtime_data.coordinators.values():
+            await coordinator.async_refresh()
+            assert coordinator.last_update_success  # the last values are kept
+            assert coordinator.update_interval >= timedelta(minutes=19)
+        lists = [r for r in await sim.requests(since=seq) if r["path"] == "/api/1/vehicles"]
+        assert [r["status"] for r in lists] == [429]
+
 
 class TestRegion:
     @pytest.fixture

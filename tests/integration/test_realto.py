@@ -13,18 +13,10 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_charge_control.api.realto import CommandType, RealtoClient
-from custom_components.ev_charge_control.const import (
-    CONF_API_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_PROVIDER,
-    CONF_VEHICLES,
-    DOMAIN,
-    PROVIDER_REALTO,
-)
+from custom_components.ev_charge_control.const import CONF_API_URL, CONF_PROVIDER, CONF_VEHICLES, DOMAIN
 from custom_components.ev_charge_control.realto import FOLLOW_INTERVAL
 
 from ..helpers import (
@@ -36,7 +28,7 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
-from .common import device_for, entity_state
+from .common import device_for, entity_state, move_both_clocks, realto_commands, realto_entry_data
 
 SWITCH = "switch.id_4_charging"
 LAST = "sensor.id_4_last_command"
@@ -50,28 +42,7 @@ def scenario() -> dict[str, Any]:
 
 @pytest.fixture
 def entry_data(sim: SimulatorHandle) -> dict[str, Any]:
-    return {
-        CONF_PROVIDER: PROVIDER_REALTO,
-        CONF_API_URL: f"{sim.url}/api",
-        CONF_CLIENT_ID: REALTO_CLIENT_ID,
-        CONF_CLIENT_SECRET: REALTO_SECRET,
-        CONF_VEHICLES: [ENTITY_ID],
-    }
-
-
-async def _commands(sim: SimulatorHandle) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = await sim.call("GET", "/sim/realto/commands")
-    return result
-
-
-async def _wait(
-    hass: HomeAssistant, sim: SimulatorHandle, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Move both clocks: the simulated platform's and Home Assistant's."""
-    sim.advance(delta.total_seconds())
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    return realto_entry_data(sim)
 
 
 async def test_entities_follow_what_the_platform_supports(
@@ -112,16 +83,16 @@ async def test_start_charging_is_followed_until_it_succeeds(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
 ) -> None:
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
-    (command,) = await _commands(sim)
+    (command,) = await realto_commands(sim)
     assert command["type"] == "StartCharging"
     assert entity_state(hass, SWITCH) == STATE_ON  # as requested, at once
     assert entity_state(hass, LAST) == "pending"
     assert entity_state(hass, "sensor.id_4_commands_allowed_again") != "unknown"
     for _ in range(4):
-        await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL)
     assert entity_state(hass, LAST) == "succeeded"
     assert entity_state(hass, SWITCH) == STATE_ON
-    await _wait(hass, sim, freezer, timedelta(minutes=10))
+    await move_both_clocks(hass, sim, freezer, timedelta(minutes=10))
     assert entity_state(hass, SWITCH) == STATE_ON  # and the readings agree
 
 
@@ -132,7 +103,7 @@ async def test_a_failed_command_returns_the_switch_and_says_why(
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert entity_state(hass, SWITCH) == STATE_ON
     for _ in range(4):
-        await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL)
     assert entity_state(hass, LAST) == "failed"
     assert entity_state(hass, SWITCH) == STATE_OFF
     attributes = hass.states.get(LAST).attributes  # type: ignore[union-attr]
@@ -151,7 +122,7 @@ async def test_a_command_inside_the_cooldown_is_refused_with_the_time(
     assert err.value.translation_placeholders is not None
     assert err.value.translation_placeholders["name"] == "ID.4"
     assert err.value.translation_placeholders["allowed_at"] != "unknown"
-    assert len(await _commands(sim)) == 1  # nothing dropped silently, nothing sent
+    assert len(await realto_commands(sim)) == 1  # nothing dropped silently, nothing sent
 
 
 @pytest.mark.parametrize("mode", ["reject", "fail"])
@@ -182,13 +153,13 @@ async def test_schedule_charging_and_cancel(
         {"device_id": device.id, "start": start.isoformat(), "end": end.isoformat()},
         blocking=True,
     )
-    commands = await _commands(sim)
+    commands = await realto_commands(sim)
     assert [c["type"] for c in commands] == ["StartCharging", "StopCharging"]
     assert all(c["status"] == "Pending" for c in commands)
     await hass.services.async_call(
         DOMAIN, "cancel_scheduled_charging", {"device_id": device.id}, blocking=True
     )
-    assert [c["status"] for c in await _commands(sim)] == ["Canceled", "Canceled"]
+    assert [c["status"] for c in await realto_commands(sim)] == ["Canceled", "Canceled"]
     assert entity_state(hass, LAST) == "canceled"
 
 
@@ -225,7 +196,7 @@ async def test_schedule_charging_bad_input(
             blocking=True,
         )
     assert err.value.translation_key == key
-    assert await _commands(sim) == []
+    assert await realto_commands(sim) == []
 
 
 async def test_tesla_only_actions_are_refused_for_a_realto_car(
@@ -282,7 +253,7 @@ async def test_a_deferred_command_waits_for_the_cooldown(
     assert dt_util.parse_datetime(attributes["trigger_time"]) > dt_util.utcnow() + timedelta(minutes=5)
     # Not followed before its time, then followed to the end.
     for _ in range(25):
-        await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL)
     assert entity_state(hass, LAST) == "succeeded"
     assert entity_state(hass, SWITCH) == STATE_ON
 
@@ -305,7 +276,7 @@ async def test_ignore_cooldown_sends_anyway(
     await hass.services.async_call(
         DOMAIN, "schedule_charging", {**data, "ignore_cooldown": True}, blocking=True
     )
-    commands = await _commands(sim)
+    commands = await realto_commands(sim)
     assert [c["type"] for c in commands] == ["StartCharging", "StartCharging", "StopCharging"]
     requests = await sim.requests(api="realto")
     schedule = [r for r in requests if r["path"].endswith("/commands/schedule")]
@@ -326,7 +297,7 @@ async def test_an_ev_added_to_the_account_appears_by_itself(
         id="9d6b1c2e-0000-4000-8000-000000000003", name=None, manufacturer="Kia", model="EV6"
     )
     platform.add_entity(build_entity(platform, spec, {}))
-    await _wait(hass, sim, freezer, DISCOVERY_INTERVAL)
+    await move_both_clocks(hass, sim, freezer, DISCOVERY_INTERVAL)
     state = hass.states.get("switch.kia_ev6_charging")
     assert state is not None
     assert state.state == STATE_OFF
@@ -346,7 +317,11 @@ async def test_a_window_later_does_not_hold_back_commands_now(
     }
     await hass.services.async_call(DOMAIN, "schedule_charging", data, blocking=True)
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
-    assert [c["type"] for c in await _commands(sim)] == ["StartCharging", "StopCharging", "StartCharging"]
+    assert [c["type"] for c in await realto_commands(sim)] == [
+        "StartCharging",
+        "StopCharging",
+        "StartCharging",
+    ]
     assert entity_state(hass, SWITCH) == STATE_ON
 
 
@@ -370,5 +345,5 @@ async def test_a_window_the_cooldown_half_refused_leaves_nothing_behind(
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(DOMAIN, "schedule_charging", data, blocking=True)
     assert err.value.translation_key == "cooldown_active"
-    window = {c["type"]: c["status"] for c in await _commands(sim) if c["id"] != others.id}
+    window = {c["type"]: c["status"] for c in await realto_commands(sim) if c["id"] != others.id}
     assert window == {"StartCharging": "Failed", "StopCharging": "Canceled"}

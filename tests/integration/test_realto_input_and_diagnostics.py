@@ -11,26 +11,11 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_charge_control.const import (
-    CONF_API_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_PROVIDER,
-    CONF_VEHICLES,
-    DOMAIN,
-    PROVIDER_REALTO,
-)
+from custom_components.ev_charge_control.const import DOMAIN
 from custom_components.ev_charge_control.diagnostics import async_get_config_entry_diagnostics
 
-from ..helpers import (
-    ENTITY_ID,
-    REALTO_CLIENT_ID,
-    REALTO_SECRET,
-    SimulatorHandle,
-    realto_entity_spec,
-    realto_spec,
-)
-from .common import device_for
+from ..helpers import ENTITY_ID, SimulatorHandle, realto_entity_spec, realto_spec
+from .common import device_for, realto_entry_data
 
 VIN_ONLY = "WVWZZZ1KZAW000777"
 
@@ -44,13 +29,7 @@ def scenario() -> dict[str, Any]:
 
 @pytest.fixture
 def entry_data(sim: SimulatorHandle) -> dict[str, Any]:
-    return {
-        CONF_PROVIDER: PROVIDER_REALTO,
-        CONF_API_URL: f"{sim.url}/api",
-        CONF_CLIENT_ID: REALTO_CLIENT_ID,
-        CONF_CLIENT_SECRET: REALTO_SECRET,
-        CONF_VEHICLES: [ENTITY_ID],
-    }
+    return realto_entry_data(sim)
 
 
 async def test_diagnostics_do_not_name_the_car_by_its_vin(

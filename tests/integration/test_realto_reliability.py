@@ -21,15 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.ev_charge_control.api.realto import CommandType, RealtoClient, ScheduledCommand
 from custom_components.ev_charge_control.api.realto.const import DEFAULT_TIMEOUT
-from custom_components.ev_charge_control.const import (
-    CONF_API_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_PROVIDER,
-    CONF_VEHICLES,
-    DOMAIN,
-    PROVIDER_REALTO,
-)
+from custom_components.ev_charge_control.const import DOMAIN
 from custom_components.ev_charge_control.realto import (
     FOLLOW_DEADLINE,
     FOLLOW_INTERVAL,
@@ -46,7 +38,7 @@ from ..helpers import (
     realto_spec,
 )
 from . import fault_matrix
-from .common import device_for, entity_state
+from .common import device_for, entity_state, move_both_clocks, realto_commands, realto_entry_data
 
 SWITCH = "switch.id_4_charging"
 BATTERY = "sensor.id_4_battery"
@@ -87,28 +79,7 @@ def scenario() -> dict[str, Any]:
 
 @pytest.fixture
 def entry_data(sim: SimulatorHandle) -> dict[str, Any]:
-    return {
-        CONF_PROVIDER: PROVIDER_REALTO,
-        CONF_API_URL: f"{sim.url}/api",
-        CONF_CLIENT_ID: REALTO_CLIENT_ID,
-        CONF_CLIENT_SECRET: REALTO_SECRET,
-        CONF_VEHICLES: [ENTITY_ID],
-    }
-
-
-async def _commands(sim: SimulatorHandle) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = await sim.call("GET", "/sim/realto/commands")
-    return result
-
-
-async def _wait(
-    hass: HomeAssistant, sim: SimulatorHandle, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Move both clocks: the simulated platform's and Home Assistant's."""
-    sim.advance(delta.total_seconds())
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    return realto_entry_data(sim)
 
 
 def _device(hass: HomeAssistant) -> str:
@@ -150,7 +121,7 @@ async def test_a_refused_window_leaves_the_earlier_window_alone(
     with pytest.raises(HomeAssistantError) as err:
         await _schedule(hass, end_a, end_a + timedelta(hours=2))
     assert err.value.translation_key == "cooldown_active"
-    commands = [(c["type"], c["triggerTime"], c["status"]) for c in await _commands(sim)]
+    commands = [(c["type"], c["triggerTime"], c["status"]) for c in await realto_commands(sim)]
     assert commands == [
         ("StartCharging", _iso(start_a), "Pending"),
         ("StopCharging", _iso(end_a), "Pending"),
@@ -173,7 +144,7 @@ async def test_a_half_failed_window_cancels_only_its_own_commands(
     with pytest.raises(HomeAssistantError) as err:
         await _schedule(hass, end_a, end_b)
     assert err.value.translation_key == "cooldown_active"
-    commands = [(c["type"], c["triggerTime"], c["status"]) for c in await _commands(sim)]
+    commands = [(c["type"], c["triggerTime"], c["status"]) for c in await realto_commands(sim)]
     assert commands == [
         ("StartCharging", _iso(start_a), "Pending"),
         ("StopCharging", _iso(end_a), "Pending"),
@@ -195,9 +166,9 @@ async def test_the_same_window_twice_keeps_the_first(
     start = (dt_util.utcnow() + timedelta(hours=3)).replace(microsecond=0)
     end = start + timedelta(hours=3)
     await _schedule(hass, start, end)
-    first = [c["id"] for c in await _commands(sim)]
+    first = [c["id"] for c in await realto_commands(sim)]
     await _schedule(hass, start, end)
-    live = [c for c in await _commands(sim) if c["status"] not in ("Canceled", "Failed")]
+    live = [c for c in await realto_commands(sim) if c["status"] not in ("Canceled", "Failed")]
     assert [c["id"] for c in live] == first
     assert [(c["type"], c["triggerTime"], c["status"]) for c in live] == [
         ("StartCharging", _iso(start), "Pending"),
@@ -219,14 +190,16 @@ async def test_a_status_that_cannot_be_read_keeps_the_car_and_its_reading(
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     await sim.fault(api="realto", kind="server_error", method="GET", path=STATUS_GET)
     await sim.call("POST", f"/sim/realto/entities/{ENTITY_ID}", {"action": "battery_level", "level": 61})
-    await _wait(hass, sim, freezer, READING_INTERVAL)
+    await move_both_clocks(hass, sim, freezer, READING_INTERVAL)
     coordinator = _coordinator(setup_integration)
     assert coordinator.last_update_success
     assert int(entity_state(hass, BATTERY)) >= 61  # a reading taken after the command
     assert entity_state(hass, SWITCH) == STATE_ON
     assert entity_state(hass, LAST) == "pending"
     await sim.call("DELETE", "/sim/faults")
-    await _wait(hass, sim, freezer, SLOW_FOLLOW_INTERVAL)  # running for 10 minutes: asked less often
+    await move_both_clocks(
+        hass, sim, freezer, SLOW_FOLLOW_INTERVAL
+    )  # running for 10 minutes: asked less often
     assert entity_state(hass, LAST) == "succeeded"
     assert entity_state(hass, SWITCH) == STATE_ON
 
@@ -244,7 +217,7 @@ async def test_a_command_the_platform_no_longer_knows_is_dropped_once(
     await sim.fault(
         api="realto", kind="not_found", method="GET", path=STATUS_GET, body={"title": "Not Found"}
     )
-    await _wait(hass, sim, freezer, FOLLOW_INTERVAL + timedelta(seconds=1))
+    await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL + timedelta(seconds=1))
     assert _coordinator(setup_integration).last_update_success
     assert entity_state(hass, BATTERY) == "50"
     assert entity_state(hass, LAST) == STATE_UNKNOWN
@@ -253,7 +226,7 @@ async def test_a_command_the_platform_no_longer_knows_is_dropped_once(
     assert entity_state(hass, SWITCH) == STATE_OFF  # the last reading, taken before the command
     asked = await _status_gets(sim)
     for _ in range(3):
-        await _wait(hass, sim, freezer, READING_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, READING_INTERVAL)
     assert await _status_gets(sim) == asked
     assert _coordinator(setup_integration).last_update_success
     assert entity_state(hass, SWITCH) == STATE_ON  # the car did start; readings say so now
@@ -305,13 +278,13 @@ async def test_a_rate_limited_status_keeps_the_values_and_waits(
     Retry-After; the command is still followed."""
     await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     await sim.fault(api="realto", kind="rate_limit", retry_after=120, method="GET", path=STATUS_GET)
-    await _wait(hass, sim, freezer, FOLLOW_INTERVAL + timedelta(seconds=1))
+    await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL + timedelta(seconds=1))
     coordinator = _coordinator(setup_integration)
     assert coordinator.last_update_success
     assert coordinator.update_interval == timedelta(seconds=120)
     assert entity_state(hass, SWITCH) == STATE_ON
     await sim.call("DELETE", "/sim/faults")
-    await _wait(hass, sim, freezer, timedelta(seconds=121))
+    await move_both_clocks(hass, sim, freezer, timedelta(seconds=121))
     assert entity_state(hass, LAST) == "succeeded"
 
 
@@ -333,7 +306,7 @@ async def test_a_command_that_never_ends_is_given_up_and_polled_ever_less(
     coordinator = _coordinator(setup_integration)
     intervals = []
     for _ in range(24):  # 12 minutes
-        await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL)
         intervals.append(coordinator.update_interval)
     assert intervals[0] == FOLLOW_INTERVAL
     assert timedelta(minutes=2) in intervals
@@ -344,13 +317,13 @@ async def test_a_command_that_never_ends_is_given_up_and_polled_ever_less(
     for _ in range(
         ((FOLLOW_DEADLINE + SLOW_FOLLOW_INTERVAL) - timedelta(minutes=12)) // SLOW_FOLLOW_INTERVAL + 1
     ):
-        await _wait(hass, sim, freezer, SLOW_FOLLOW_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, SLOW_FOLLOW_INTERVAL)
     assert entity_state(hass, LAST) == "timed_out"
     assert entity_state(hass, SWITCH) == STATE_OFF  # the car never started
     assert coordinator.update_interval == READING_INTERVAL
     asked = await _status_gets(sim)
     for _ in range(6):
-        await _wait(hass, sim, freezer, timedelta(hours=1))
+        await move_both_clocks(hass, sim, freezer, timedelta(hours=1))
     assert await _status_gets(sim) == asked
     assert entity_state(hass, LAST) == "timed_out"
     assert entity_state(hass, SWITCH) == STATE_OFF
@@ -474,15 +447,15 @@ async def test_a_command_whose_answer_was_lost_is_found_and_followed(
     await sim.fault(api="realto", kind="drop_reply", method="POST", path=r"/commands$")
     driver = Driver(hass, freezer, sim)
     await driver.run(hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True))
-    (command,) = await _commands(sim)
+    (command,) = await realto_commands(sim)
     assert command["type"] == "StartCharging"
     assert entity_state(hass, SWITCH) == STATE_ON
     assert entity_state(hass, LAST) == "succeeded"  # it ran while the answer was awaited
     await driver.settle()
     for _ in range(2):
-        await _wait(hass, sim, freezer, FOLLOW_INTERVAL)
+        await move_both_clocks(hass, sim, freezer, FOLLOW_INTERVAL)
     assert entity_state(hass, SWITCH) == STATE_ON
-    assert len(await _commands(sim)) == 1
+    assert len(await realto_commands(sim)) == 1
 
 
 async def test_a_command_that_never_arrived_is_reported(
@@ -494,7 +467,7 @@ async def test_a_command_that_never_arrived_is_reported(
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
     assert err.value.translation_key == "cannot_connect"
-    assert await _commands(sim) == []
+    assert await realto_commands(sim) == []
     posts = [
         r for r in await sim.requests(api="realto") if r["method"] == "POST" and "/commands" in r["path"]
     ]
@@ -508,7 +481,7 @@ async def test_a_window_whose_answer_was_lost_is_found(
     await sim.fault(api="realto", kind="drop_reply", method="POST", path=r"/schedule$")
     start = (dt_util.utcnow() + timedelta(hours=3)).replace(microsecond=0)
     await Driver(hass, freezer, sim).run(_schedule(hass, start, start + timedelta(hours=1)))
-    assert [(c["type"], c["status"]) for c in await _commands(sim)] == [
+    assert [(c["type"], c["status"]) for c in await realto_commands(sim)] == [
         ("StartCharging", "Pending"),
         ("StopCharging", "Pending"),
     ]
@@ -533,9 +506,9 @@ async def test_a_lost_answer_for_a_half_failed_window_leaves_nothing_behind(
     with pytest.raises(HomeAssistantError) as err:
         await Driver(hass, freezer, sim).run(_schedule(hass, start, start + timedelta(hours=1)))
     assert err.value.translation_key == "cannot_connect"
-    mine = {c["type"]: c["status"] for c in await _commands(sim) if c["id"] != other.id}
+    mine = {c["type"]: c["status"] for c in await realto_commands(sim) if c["id"] != other.id}
     assert mine == {"StartCharging": "Failed", "StopCharging": "Canceled"}
-    assert {c["id"]: c["status"] for c in await _commands(sim)}[other.id] == "Pending"
+    assert {c["id"]: c["status"] for c in await realto_commands(sim)}[other.id] == "Pending"
 
 
 async def test_a_cancel_whose_answer_was_lost_is_checked(
@@ -549,7 +522,7 @@ async def test_a_cancel_whose_answer_was_lost_is_checked(
         DOMAIN, "cancel_scheduled_charging", {"device_id": _device(hass)}, blocking=True
     )
     await Driver(hass, freezer, sim).run(cancel)
-    assert [c["status"] for c in await _commands(sim)] == ["Canceled", "Canceled"]
+    assert [c["status"] for c in await realto_commands(sim)] == ["Canceled", "Canceled"]
     assert entity_state(hass, LAST) == "canceled"
 
 
@@ -567,7 +540,7 @@ async def test_a_cancel_that_never_arrived_is_reported(
             DOMAIN, "cancel_scheduled_charging", {"device_id": _device(hass)}, blocking=True
         )
     assert err.value.translation_key == "cannot_connect"
-    assert [c["status"] for c in await _commands(sim)] == ["Pending", "Pending"]
+    assert [c["status"] for c in await realto_commands(sim)] == ["Pending", "Pending"]
 
 
 # ------------------------------------------- F12 (fixed in services.py)
@@ -582,4 +555,4 @@ async def test_bad_datetimes_are_refused_with_a_translated_error(
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "schedule_charging", data, blocking=True)
     assert err.value.translation_key == "invalid_datetime"
-    assert await _commands(sim) == []
+    assert await realto_commands(sim) == []

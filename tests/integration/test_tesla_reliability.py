@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ev_charge_control.const import CONFIRM_DELAY
 
-from ..helpers import VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
+from ..helpers import VIN, SimulatorHandle
 from .common import entity_state, sent_commands, tick
 
 CHARGING = "switch.model_3_charging"
@@ -143,29 +143,3 @@ async def test_commands_queued_behind_a_car_that_will_not_wake_share_its_wake(
         await hass.services.async_call("switch", "turn_on", {ATTR_ENTITY_ID: CHARGING}, blocking=True)
     wakes = [r for r in await sim.requests() if r["path"].endswith("/wake_up")]
     assert len(wakes) == 2
-
-
-class TestTwoSleepingCars:
-    @pytest.fixture
-    def scenario(self) -> dict[str, Any]:
-        return account_spec(
-            vehicle_spec(state="asleep"),
-            vehicle_spec(vin=VIN2, id=100002, display_name="Model S", state="asleep"),
-        )
-
-    async def test_a_rate_limited_list_holds_for_every_car_of_the_account(
-        self,
-        hass: HomeAssistant,
-        setup_integration: Any,
-        sim: SimulatorHandle,
-        freezer: FrozenDateTimeFactory,
-    ) -> None:
-        await sim.fault(kind="rate_limit", path="^/api/1/vehicles$", retry_after=1200)
-        freezer.tick(timedelta(minutes=1))  # the set-up's list is no longer recent
-        seq = (await sim.requests())[-1]["seq"]
-        for coordinator in setup_integration.runtime_data.coordinators.values():
-            await coordinator.async_refresh()
-            assert coordinator.last_update_success  # the last values are kept
-            assert coordinator.update_interval >= timedelta(minutes=19)
-        lists = [r for r in await sim.requests(since=seq) if r["path"] == "/api/1/vehicles"]
-        assert [r["status"] for r in lists] == [429]
