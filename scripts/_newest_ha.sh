@@ -72,11 +72,14 @@ APT::Sandbox::User "$(id -un)";
 EOF
 }
 
-# Downloads the pinned debs into $1/debs. A pin that sid no longer has stops the build:
-# the tier's result must change only with a commit to the pins, and the cache is keyed
-# on them. The message prints sid's current versions in the pin file's format.
+# Downloads the pinned debs into $1/debs. Debian mirrors keep only sid's current
+# versions, so a pin goes stale within weeks; CI starts from an empty cache, and a
+# stale pin must not fail every run until someone edits a file. A pin sid no longer
+# has is therefore replaced by sid's current version, with a warning that prints it in
+# the pin file's format (paste it there to make the build reproducible again).
+# NEWEST_HA_STRICT_PINS=1 stops the build instead.
 _newest_download_debs() {
-  local dir="$1" pin package missing=() suggestion
+  local dir="$1" pin package missing=() suggestion wanted=()
   export APT_CONFIG="$dir/apt/apt.conf"
   _newest_log "fetching Debian sid's package list from $NEWEST_DEBIAN_MIRROR ..."
   _newest_quiet "$dir/apt-update.log" apt-get update --error-on=any || {
@@ -92,21 +95,35 @@ _newest_download_debs() {
       missing+=("$pin")
     fi
   done
+  for pin in $(_newest_deb_pins); do
+    wanted+=("$pin")
+  done
   if [ "${#missing[@]}" -gt 0 ]; then
-    _newest_log "error: Debian sid no longer has these pinned packages:"
+    local strict="${NEWEST_HA_STRICT_PINS:-0}" gone=0
+    if [ "$strict" = 1 ]; then
+      _newest_log "error: Debian sid no longer has these pinned packages:"
+    else
+      _newest_log "warning: Debian sid no longer has these pinned packages; taking its current ones:"
+    fi
     for pin in "${missing[@]}"; do
       package="${pin%%=*}"
       suggestion="$(apt-cache show --no-all-versions "$package" 2>/dev/null | sed -n "s/^Version: /$package=/p" | head -n 1 || true)"
       echo "    $pin  ->  sid has: ${suggestion:-no $package at all}" >&2
+      if [ -z "$suggestion" ]; then
+        gone=1
+      else
+        wanted=("${wanted[@]/#$pin/$suggestion}")
+      fi
     done
     _newest_log "update $NEWEST_DEBS with sid's versions (a pin change rebuilds the tier)."
-    unset APT_CONFIG
-    return 1
+    if [ "$strict" = 1 ] || [ "$gone" = 1 ]; then
+      unset APT_CONFIG
+      return 1
+    fi
   fi
   mkdir -p "$dir/debs"
-  _newest_log "downloading $(_newest_deb_pins | wc -l) Debian sid packages ..."
-  # shellcheck disable=SC2046  # one argument per pin, none has spaces
-  (cd "$dir/debs" && _newest_quiet "$dir/apt-download.log" apt-get download $(_newest_deb_pins)) || {
+  _newest_log "downloading ${#wanted[@]} Debian sid packages ..."
+  (cd "$dir/debs" && _newest_quiet "$dir/apt-download.log" apt-get download "${wanted[@]}") || {
     unset APT_CONFIG
     return 1
   }
