@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any, override
@@ -20,11 +19,10 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .api import ApiError, RequestTimeout
-from .api.tesla import BASE_URLS, SCOPES, TeslaOAuth
+from .api.tesla import BASE_URLS, SCOPES, TeslaOAuth, TokenSet
 from .api.tesla.client import DEFAULT_TIMEOUT
 from .api.tesla.const import AUTHORIZE_URL, TOKEN_URL
-from .api.transport import exchange
-from .const import ENV_TESLA_AUTH_URL, LOGGER
+from .const import ENV_TESLA_AUTH_URL
 
 
 def _authorization_server() -> AuthorizationServer:
@@ -61,55 +59,35 @@ class TeslaImplementation(AuthImplementation):
 
     @override
     async def async_resolve_external_data(self, external_data: Any) -> dict[str, Any]:
+        """Exchange the sign-in's code through the library, as refreshes are.
+
+        Home Assistant's own token request follows redirects, and a 307 would post the
+        code and the client secret to whatever host it names.  Failures are raised as
+        the errors Home Assistant's flow turns into its abort reasons.
+        """
         # Tesla wants the regional Fleet API as audience; the code's prefix names it.
         code = str(external_data.get("code", ""))
         region = code.split("_", 1)[0].lower() if "_" in code else "na"
-        data = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": external_data["state"]["redirect_uri"],
-            "audience": BASE_URLS.get(region, BASE_URLS["na"]),
-        }
-        return await self._token_request(data)
-
-    @override
-    async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Exchange the sign-in's code, through the one transport every request uses.
-
-        Home Assistant's own request follows redirects, and a 307 would post the code
-        and the client secret to whatever host it names.  Failures are raised as the
-        aiohttp errors Home Assistant's flow turns into its abort reasons.
-        """
-        form = {**data, "client_id": self.client_id}
-        if self.client_secret:
-            form["client_secret"] = self.client_secret
+        now = time.time()
         try:
-            answer = await exchange(
-                async_get_clientsession(self.hass),
-                "POST",
-                self.token_url,
-                timeout=aiohttp.ClientTimeout(total=DEFAULT_TIMEOUT),
-                what="the token endpoint",
-                data=form,
+            tokens = await self._oauth().exchange_code(
+                code,
+                external_data["state"]["redirect_uri"],
+                audience=BASE_URLS.get(region, BASE_URLS["na"]),
+                now=now,
             )
         except RequestTimeout as err:
             raise TimeoutError(err.message) from err
         except ApiError as err:
-            raise aiohttp.ClientError(err.message) from err
-        try:
-            body: Any = json.loads(answer.text)
-        except ValueError:
-            body = None
-        if answer.status >= 400 or not isinstance(body, dict):
-            error = body.get("error", "unknown") if isinstance(body, dict) else "no JSON"
-            LOGGER.error("Signing in with Tesla failed (%s): %s", answer.status, error)
+            if err.status is None:
+                raise aiohttp.ClientError(err.message) from err
             raise aiohttp.ClientResponseError(
                 aiohttp.RequestInfo(URL(self.token_url), "POST", CIMultiDictProxy(CIMultiDict())),
                 (),
-                status=answer.status,
-                message=str(error),
-            )
-        return body
+                status=err.status,
+                message=err.message,
+            ) from err
+        return {**_as_token(tokens, now), "token_type": "Bearer"}
 
     @override
     async def _async_refresh_token(self, token: dict[str, Any]) -> dict[str, Any]:
@@ -122,18 +100,24 @@ class TeslaImplementation(AuthImplementation):
         ``RequestTimeout`` or ``ServerError`` when it is merely not now.  No aiohttp error
         leaves here, so Home Assistant's own mapping never sees one.
         """
-        oauth = TeslaOAuth(
+        now = time.time()
+        tokens = await self._oauth().refresh(str(token["refresh_token"]), now=now)
+        return {**token, **_as_token(tokens, now)}
+
+    def _oauth(self) -> TeslaOAuth:
+        return TeslaOAuth(
             async_get_clientsession(self.hass),
             self.client_id,
             client_secret=self.client_secret or None,
             token_url=self.token_url,
             request_timeout=DEFAULT_TIMEOUT,
         )
-        now = time.time()
-        tokens = await oauth.refresh(str(token["refresh_token"]), now=now)
-        return {
-            **token,
-            "access_token": tokens.access_token,
-            "refresh_token": tokens.refresh_token,
-            "expires_in": round(tokens.expires_at - now),
-        }
+
+
+def _as_token(tokens: TokenSet, now: float) -> dict[str, Any]:
+    """A token set as Home Assistant keeps it (it adds ``expires_at`` itself)."""
+    return {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "expires_in": round(tokens.expires_at - now),
+    }

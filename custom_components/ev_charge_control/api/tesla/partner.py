@@ -17,17 +17,10 @@ from typing import Any
 
 import aiohttp
 
-from ..errors import (
-    AuthenticationError,
-    InvalidClient,
-    MalformedResponse,
-    PartnerDomainRejected,
-    RateLimited,
-    RequestTimeout,
-    ServerError,
-)
+from ..errors import AuthenticationError, InvalidClient, MalformedResponse, PartnerDomainRejected
 from ..transport import exchange
-from .client import DEFAULT_TIMEOUT, _retry_after, raise_for_status
+from .client import DEFAULT_TIMEOUT, raise_for_status
+from .oauth import token_error
 
 PARTNER_ACCOUNTS_PATH = "/api/1/partner_accounts"
 
@@ -69,20 +62,17 @@ async def partner_token(
         data=form,
     )
     body = _json(answer.text)
-    if answer.status >= 500:
-        raise ServerError(f"token endpoint failed ({answer.status})", status=answer.status)
-    if answer.status == 429:
-        # Not a refusal of the credentials: ask again later.
-        raise RateLimited(
-            "token endpoint rate limited", retry_after=_retry_after(answer.headers, answer.text), status=429
-        )
-    if answer.status == 408:
-        raise RequestTimeout("the token endpoint timed out (408)", status=408)
     if answer.status >= 400:
         error = str(body.get("error", "")) if isinstance(body, Mapping) else ""
-        if answer.status == 401 or error in ("invalid_client", "unauthorized_client"):
+        if answer.status < 500 and (
+            answer.status == 401 or error in ("invalid_client", "unauthorized_client")
+        ):
             raise InvalidClient(error or "client credentials rejected", status=answer.status)
-        raise AuthenticationError(error or f"token endpoint refused ({answer.status})", status=answer.status)
+        if error or answer.status in (408, 429) or answer.status >= 500:
+            # As any answer of the token endpoint: a rate limit, a timeout or a server
+            # failure is "try later", an OAuth error code a refusal.
+            raise token_error(answer.status, answer.headers, answer.text, body)
+        raise AuthenticationError(f"token endpoint refused ({answer.status})", status=answer.status)
     token = body.get("access_token") if isinstance(body, Mapping) else None
     if not isinstance(token, str) or not token:
         raise MalformedResponse("token endpoint answered without an access token", status=answer.status)
