@@ -15,11 +15,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    OUTCOME_UNKNOWN,
     ApiError,
     AuthenticationError,
     BillingLimitReached,
     CommunicationError,
-    MalformedResponse,
     MissingScope,
     NotFound,
     RateLimited,
@@ -32,12 +32,10 @@ from .vehicle import CommandOutcome, Vehicle
 # Never wait longer than this after a 429, whatever Retry-After says: Tesla has sent
 # values of many hours that overstated the wait.
 MAX_RATE_LIMIT_WAIT = timedelta(hours=1)
-# Without a Retry-After, or with one of 0 (which would mean polling in a loop).
+# Without a Retry-After.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=10)
+# A Retry-After of 0 (or a few seconds) would mean polling in a loop.
 MIN_RATE_LIMIT_WAIT = timedelta(seconds=30)
-# Failures after which a command may still have reached the car: no answer, a dropped
-# connection, a server error, an answer that could not be read.
-UNKNOWN_OUTCOME = (CommunicationError, ServerError, MalformedResponse)
 
 
 @dataclass
@@ -155,7 +153,7 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
         """
         try:
             outcome = await send()
-        except UNKNOWN_OUTCOME:
+        except OUTCOME_UNKNOWN:
             self.vehicle.request_fresh_data()
             self._schedule_confirmation()
             raise

@@ -28,17 +28,15 @@ from typing import Any, override
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    OUTCOME_UNKNOWN,
     ApiError,
     AuthenticationError,
-    CommunicationError,
     CooldownActive,
     CostCounter,
     InvalidArgument,
-    MalformedResponse,
     MissingScope,
     NotFound,
     RateLimited,
-    ServerError,
 )
 from .api.realto import (
     Command,
@@ -84,8 +82,6 @@ REALTO_CAPABILITIES = frozenset(
 )
 _COMMAND_NAMES = {CommandType.START_CHARGING: "start_charging", CommandType.STOP_CHARGING: "stop_charging"}
 _KNOWN_STATUSES = {status.value.lower() for status in ApiCommandStatus}
-# Errors after which the command may have been created all the same.
-_OUTCOME_UNKNOWN = (CommunicationError, ServerError, MalformedResponse)
 
 
 def command_status(command: Command) -> CommandStatus:
@@ -295,7 +291,7 @@ class RealtoVehicle(Vehicle):
         except CooldownActive as err:
             self._cooldown_until = err.allowed_at
             raise
-        except _OUTCOME_UNKNOWN as err:
+        except OUTCOME_UNKNOWN as err:
             # The platform may have created it: follow it if so, never send it twice.
             found = await self._look_up(err, sent_at, lambda c: c.type == kind)
             if not found:
@@ -340,7 +336,7 @@ class RealtoVehicle(Vehicle):
             commands = await self._standing_window(asked)
             if commands is None:
                 raise
-        except _OUTCOME_UNKNOWN as err:
+        except OUTCOME_UNKNOWN as err:
             found = await self._look_up(err, min(asked.values()), lambda c: _in_window(c, asked))
             if {c.type for c in found if c.status is not ApiCommandStatus.FAILED} != set(asked):
                 await self._cancel(c for c in found if not c.is_final)  # half a window
@@ -399,7 +395,7 @@ class RealtoVehicle(Vehicle):
             if command.status is ApiCommandStatus.PENDING and when is not None and when > now:
                 try:
                     canceled = await self.client.cancel_command(self.entity_id, command.id)
-                except _OUTCOME_UNKNOWN as err:
+                except OUTCOME_UNKNOWN as err:
                     canceled = await self._recheck_canceled(err, command.id)
                 self._following.pop(command.id, None)
                 last = command_status(canceled)

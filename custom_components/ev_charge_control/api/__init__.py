@@ -6,6 +6,7 @@ the integration is a thin layer over it.
 
 from .costs import PRICE_USD, CostCategory, CostCounter, CostLedger
 from .errors import (
+    OUTCOME_UNKNOWN,
     ApiError,
     ApiMoved,
     AuthenticationError,
@@ -41,6 +42,7 @@ from .errors import (
 )
 
 __all__ = [
+    "OUTCOME_UNKNOWN",
     "PRICE_USD",
     "ApiError",
     "ApiMoved",

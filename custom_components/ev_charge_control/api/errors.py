@@ -126,6 +126,12 @@ class ResponseTooLarge(MalformedResponse):
     """The answer was larger than any the API sends; the rest of it was not read."""
 
 
+OUTCOME_UNKNOWN: tuple[type[ApiError], ...] = (CommunicationError, ServerError, MalformedResponse)
+"""Failures after which a request may have been carried out all the same: no answer, a
+dropped connection, a server error, an answer that could not be read.  A command that
+failed so is checked, never sent again."""
+
+
 class ApiMoved(ApiError):
     """The API answered with a redirect (3xx); ``location`` is where it pointed.
 
