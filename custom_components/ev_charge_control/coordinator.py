@@ -157,12 +157,12 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
             self.vehicle.request_fresh_data()
             self._schedule_confirmation()
             raise
-        if outcome.changes:
+        if outcome.changes is not None:
             current = self.data or EVData()
             # Not async_set_updated_data: that also moves the next poll a full interval
             # away, so an automation changing the current every few minutes would stop
             # polling altogether while the car charges.
-            self.data = current.with_changes(**outcome.changes)
+            self.data = outcome.changes(current)
             self.async_update_listeners()
         if outcome.confirm:
             self._schedule_confirmation()

@@ -94,5 +94,8 @@ class EVData:
     cooldown_until: datetime | None = None
 
     def with_changes(self, **changes: object) -> EVData:
-        """A copy with some values replaced (used for optimistic updates)."""
+        """A copy with some values replaced (used by the providers' polls).
+
+        Not checked by mypy: new code should call ``dataclasses.replace``, which is.
+        """
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -299,12 +299,17 @@ class RealtoVehicle(Vehicle):
             command = found[-1]
             LOGGER.debug("%s: the answer to %s was lost; found command %s", self.name, kind, command.id)
         status = self._track(command)
-        changes: dict[str, Any] = {"last_command": status, "cooldown_until": self._cooldown_until}
-        if command.status not in (ApiCommandStatus.FAILED, ApiCommandStatus.CANCELED):
-            # Shown as requested until the command ends and a reading confirms it.
-            self._intent = (command.id, charging, command.trigger_time or dt_util.utcnow())
-            changes["charging"] = charging
-        return CommandOutcome(changes, confirm=True)
+        cooldown_until = self._cooldown_until
+        if command.status in (ApiCommandStatus.FAILED, ApiCommandStatus.CANCELED):
+            return CommandOutcome(
+                lambda d: replace(d, last_command=status, cooldown_until=cooldown_until), confirm=True
+            )
+        # Shown as requested until the command ends and a reading confirms it.
+        self._intent = (command.id, charging, command.trigger_time or dt_util.utcnow())
+        return CommandOutcome(
+            lambda d: replace(d, last_command=status, cooldown_until=cooldown_until, charging=charging),
+            confirm=True,
+        )
 
     @override
     async def async_start_charging(self) -> CommandOutcome:
@@ -354,10 +359,11 @@ class RealtoVehicle(Vehicle):
         # one's own time: counting them here refused every command, and the next
         # window, until the window had ended. The platform still refuses one too close.
         statuses = [self._track(command, cooldown=False) for command in commands]
-        changes: dict[str, Any] = {"cooldown_until": self._cooldown_until}
-        if statuses:
-            changes["last_command"] = statuses[0]
-        return CommandOutcome(changes)
+        cooldown_until = self._cooldown_until
+        first = statuses[0] if statuses else None
+        return CommandOutcome(
+            lambda d: replace(d, cooldown_until=cooldown_until, last_command=first or d.last_command)
+        )
 
     async def _standing_window(self, asked: dict[CommandType, datetime]) -> list[Command] | None:
         """The window's start and stop if they are on the platform already, waiting."""
@@ -383,7 +389,7 @@ class RealtoVehicle(Vehicle):
     async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
         # Cancelling sends nothing to the car, so the cooldown does not apply to it.
         last = await self._cancel_pending()
-        return CommandOutcome({"last_command": last} if last else {})
+        return CommandOutcome((lambda d: replace(d, last_command=last)) if last else None)
 
     async def _cancel_pending(self) -> CommandStatus | None:
         """Cancel the car's commands still waiting for a future time; returns the last

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, override
 
@@ -432,24 +433,24 @@ class TeslaVehicle(Vehicle):
             self._note_state(VehicleState.ONLINE)
             return result
 
-    def _confirm(self, **changes: Any) -> CommandOutcome:
+    def _confirm(self, changes: Callable[[EVData], EVData] | None = None) -> CommandOutcome:
         self._refresh_data = True
-        return CommandOutcome(changes=changes, confirm=True)
+        return CommandOutcome(changes, confirm=True)
 
     @override
     async def async_start_charging(self) -> CommandOutcome:
         await self._command(lambda: self.client.charge_start(self.vin))
-        return self._confirm(charging=True, charging_status=ChargingStatus.STARTING)
+        return self._confirm(lambda d: replace(d, charging=True, charging_status=ChargingStatus.STARTING))
 
     @override
     async def async_stop_charging(self) -> CommandOutcome:
         await self._command(lambda: self.client.charge_stop(self.vin))
-        return self._confirm(charging=False, charging_status=ChargingStatus.STOPPED)
+        return self._confirm(lambda d: replace(d, charging=False, charging_status=ChargingStatus.STOPPED))
 
     @override
     async def async_set_charge_limit(self, percent: int) -> CommandOutcome:
         await self._command(lambda: self.client.set_charge_limit(self.vin, percent))
-        return CommandOutcome({"charge_limit": percent})
+        return CommandOutcome(lambda d: replace(d, charge_limit=percent))
 
     @override
     async def async_set_charging_amps(self, amps: int) -> CommandOutcome:
@@ -457,24 +458,24 @@ class TeslaVehicle(Vehicle):
         if amps < LOW_AMPS:
             # Some cars answer "done" but apply 5 A for a first request below 5 A:
             # check what the car really took.
-            return self._confirm(charging_amps=amps)
-        return CommandOutcome({"charging_amps": amps})
+            return self._confirm(lambda d: replace(d, charging_amps=amps))
+        return CommandOutcome(lambda d: replace(d, charging_amps=amps))
 
     @override
     async def async_open_charge_port(self) -> CommandOutcome:
         await self._command(lambda: self.client.charge_port_door_open(self.vin))
-        return CommandOutcome({"charge_port_open": True})
+        return CommandOutcome(lambda d: replace(d, charge_port_open=True))
 
     @override
     async def async_close_charge_port(self) -> CommandOutcome:
         await self._command(lambda: self.client.charge_port_door_close(self.vin))
-        return CommandOutcome({"charge_port_open": False})
+        return CommandOutcome(lambda d: replace(d, charge_port_open=False))
 
     @override
     async def async_charge_max_range(self) -> CommandOutcome:
         await self._command(lambda: self.client.charge_max_range(self.vin))
-        maximum = self._last.charge_limit_max if self._last else None
-        return CommandOutcome({"charge_limit": maximum or 100})
+        limit = (self._last.charge_limit_max if self._last else None) or 100
+        return CommandOutcome(lambda d: replace(d, charge_limit=limit))
 
     @override
     async def async_charge_standard(self) -> CommandOutcome:
@@ -482,7 +483,7 @@ class TeslaVehicle(Vehicle):
         standard = self._last.charge_limit_standard if self._last else None
         if standard is None:
             return self._confirm()
-        return CommandOutcome({"charge_limit": standard})
+        return CommandOutcome(lambda d: replace(d, charge_limit=standard))
 
     async def _uses_charge_schedules(self) -> bool:
         """Whether the car takes charge schedules: known from data, else read once.
@@ -499,16 +500,16 @@ class TeslaVehicle(Vehicle):
 
     @override
     async def async_set_scheduled_charging(self, enable: bool, minutes: int) -> CommandOutcome:
-        changes: dict[str, Any] = {"scheduled_charging_enabled": enable}
-        if enable:
-            changes["scheduled_charging_minutes"] = minutes
-        else:
-            changes["scheduled_charging_start"] = None
+        changes: Callable[[EVData], EVData] = (
+            (lambda d: replace(d, scheduled_charging_enabled=True, scheduled_charging_minutes=minutes))
+            if enable
+            else (lambda d: replace(d, scheduled_charging_enabled=False, scheduled_charging_start=None))
+        )
         if await self._uses_charge_schedules():
             await self._set_daily_start(enable, minutes)
         else:
             await self._command(lambda: self.client.set_scheduled_charging(self.vin, enable, minutes))
-        return self._confirm(**changes)
+        return self._confirm(changes)
 
     async def _set_daily_start(self, enable: bool, minutes: int) -> None:
         """On: our daily start at ``minutes``. Off: every schedule that starts charging is

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +24,16 @@ class PollResult:
 class CommandOutcome:
     """What a command changed, known from the API's reply, and whether to re-check.
 
-    ``changes`` are applied to the vehicle's data at once, so the entity shows the
-    requested state without waiting for a poll.  ``confirm`` asks for a refresh shortly
-    after, for commands whose reply does not settle the result (charging may still
-    fail to start; an asynchronous command is still running).
+    ``changes`` is applied to the vehicle's data at once, so the entity shows the
+    requested state without waiting for a poll; build it with ``dataclasses.replace``
+    (``lambda data: replace(data, charge_limit=percent)``) so that mypy checks the
+    field names and types.  ``None``: the reply changes nothing that is shown.
+    ``confirm`` asks for a refresh shortly after, for commands whose reply does not
+    settle the result (charging may still fail to start; an asynchronous command is
+    still running).
     """
 
-    changes: Mapping[str, Any] = field(default_factory=dict)
+    changes: Callable[[EVData], EVData] | None = None
     confirm: bool = False
 
 
