@@ -24,6 +24,8 @@ class EVBinarySensorEntityDescription(BinarySensorEntityDescription):
     """A binary sensor reading the vehicle's data."""
 
     capability: Capability | None = None
+    """Created only when the vehicle has it; ``None`` for every vehicle, so only for
+    values every provider fills (an entity a provider never fills is unknown forever)."""
     is_on_fn: Callable[[EVData], bool | None]
 
 
@@ -46,6 +48,7 @@ BINARY_SENSORS: tuple[EVBinarySensorEntityDescription, ...] = (
         translation_key="online",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.AWAKE_STATE,
         is_on_fn=lambda data: data.online,
     ),
 )

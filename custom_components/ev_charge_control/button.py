@@ -82,6 +82,11 @@ class EVButton(EVEntity, ButtonEntity):
 
     @override
     async def async_press(self) -> None:
-        if self.entity_description.already_fn(self.data):
-            return
-        await self.async_run_command(lambda: self.entity_description.press_fn(self.coordinator.vehicle))
+        description = self.entity_description
+        if description.already_fn(self.data):
+            # Skip on current values only: the port may have been opened at the car, or
+            # the limit changed in the app, since they were fetched.
+            data = await self.coordinator.async_data_for_decision()
+            if description.already_fn(data):
+                return
+        await self.async_run_command(lambda: description.press_fn(self.coordinator.vehicle))

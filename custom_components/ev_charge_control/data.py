@@ -34,6 +34,9 @@ class Capability(StrEnum):
     """Commands run asynchronously and report a status."""
     COMMAND_COOLDOWN = "command_cooldown"
     API_COSTS = "api_costs"
+    AWAKE_STATE = "awake_state"
+    """Whether the car is awake (``EVData.online``): Tesla reports it; re.alto's
+    readings do not, so an "Awake" sensor there would be unknown forever."""
 
 
 class ChargingStatus(StrEnum):

@@ -23,7 +23,8 @@ class VehicleEntityDescription(Protocol):
 
     @property
     def capability(self) -> Capability | None:
-        """Created only for vehicles that have it; ``None`` for every vehicle."""
+        """Created only for vehicles that have it; ``None`` for every vehicle (only for
+        values every provider fills)."""
 
 
 @callback

@@ -386,7 +386,7 @@ class RealtoVehicle(Vehicle):
             self._following.pop(command.id, None)
 
     @override
-    async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
+    async def async_cancel_scheduled_charging(self) -> CommandOutcome:
         # Cancelling sends nothing to the car, so the cooldown does not apply to it.
         last = await self._cancel_pending()
         return CommandOutcome((lambda d: replace(d, last_command=last)) if last else None)

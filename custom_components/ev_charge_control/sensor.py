@@ -41,7 +41,8 @@ class EVSensorEntityDescription(SensorEntityDescription):
     """A sensor reading the vehicle's data (or, for costs, the vehicle itself)."""
 
     capability: Capability | None = None
-    """Created only when the vehicle has it; ``None`` for every vehicle."""
+    """Created only when the vehicle has it; ``None`` for every vehicle, so only for
+    values every provider fills (an entity a provider never fills is unknown forever)."""
     value_fn: Callable[[EVData, Vehicle], SensorValue]
     attributes_fn: Callable[[EVData], dict[str, Any] | None] = lambda _data: None
 

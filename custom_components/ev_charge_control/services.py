@@ -49,9 +49,7 @@ SCHEDULE_CHARGING_SCHEMA = vol.Schema(
         vol.Optional("ignore_cooldown"): object,
     }
 )
-CANCEL_SCHEDULED_CHARGING_SCHEMA = vol.Schema(
-    {vol.Optional(ATTR_DEVICE_ID): object, vol.Optional("ignore_cooldown"): object}
-)
+CANCEL_SCHEDULED_CHARGING_SCHEMA = vol.Schema({vol.Optional(ATTR_DEVICE_ID): object})
 _DEPARTURE_FIELDS: dict[vol.Marker, object] = {
     vol.Optional(ATTR_DEVICE_ID): object,
     vol.Optional("enable"): object,
@@ -192,10 +190,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
     async def cancel_scheduled_charging(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call, Capability.CHARGING_WINDOWS)
-        ignore = _bool(call, "ignore_cooldown", default=False)
-        await _run(
-            coordinator, lambda vehicle: vehicle.async_cancel_scheduled_charging(ignore_cooldown=ignore)
-        )
+        await _run(coordinator, lambda vehicle: vehicle.async_cancel_scheduled_charging())
 
     hass.services.async_register(
         DOMAIN, SERVICE_SET_SCHEDULED_CHARGING, set_scheduled_charging, schema=SCHEDULED_CHARGING_SCHEMA

@@ -73,6 +73,7 @@ TESLA_CAPABILITIES = frozenset(
         Capability.SCHEDULED_DEPARTURE,
         Capability.CHARGER_DETAILS,
         Capability.API_COSTS,
+        Capability.AWAKE_STATE,
     }
 )
 _CHARGING_STATUS = {

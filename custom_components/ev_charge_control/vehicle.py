@@ -138,7 +138,7 @@ class Vehicle(ABC):
     ) -> CommandOutcome:
         raise NotImplementedError
 
-    async def async_cancel_scheduled_charging(self, *, ignore_cooldown: bool) -> CommandOutcome:
+    async def async_cancel_scheduled_charging(self) -> CommandOutcome:
         raise NotImplementedError
 
 

@@ -73,7 +73,6 @@ ACTION_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("schedule_charging", TESLA, {"start": SOON, "end": LATER}, "not_supported"),
     ("schedule_charging", OTHER, {"start": SOON, "end": LATER}, "invalid_device"),
     ("cancel_scheduled_charging", NOWHERE, {}, "missing_field"),
-    ("cancel_scheduled_charging", REALTO, {"ignore_cooldown": []}, "invalid_boolean"),
     ("cancel_scheduled_charging", TESLA, {}, "not_supported"),
 ]
 

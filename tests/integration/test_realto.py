@@ -59,7 +59,6 @@ async def test_entities_follow_what_the_platform_supports(
         "range",
         "odometer",
         "plugged_in",
-        "online",
         "last_command",
         "cooldown_end",
         "data_updated",
