@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.ev_charge_control.api.tesla.signing import SIGNED_COMMANDS, Domain, command_payload
+from custom_components.ev_charge_control.api.tesla.signing import Domain, command_payload
+from custom_components.ev_charge_control.api.tesla.signing.actions import _BUILDERS
 from custom_components.ev_charge_control.api.tesla.signing.wire import Fields
 
 
@@ -180,6 +181,6 @@ def test_every_command_we_sign() -> None:
         "remove_charge_schedule",
         "add_precondition_schedule",
         "remove_precondition_schedule",
-    } == SIGNED_COMMANDS
+    } == set(_BUILDERS)
     with pytest.raises(KeyError):
         command_payload("honk_horn", {})

@@ -11,7 +11,6 @@ from custom_components.ev_charge_control.api.tesla import (
     Account,
     ChargingState,
     Endpoint,
-    Region,
     TeslaClient,
     VehicleState,
 )
@@ -43,10 +42,6 @@ async def test_account(client: TeslaClient, sim: SimulatorHandle) -> None:
     )
     records = await sent_since(sim, 0)
     assert [(r["path"], r["category"]) for r in records] == [("/api/1/users/me", "free")]
-
-
-async def test_region(client: TeslaClient, sim: SimulatorHandle) -> None:
-    assert await client.region() == Region(region="na", base_url=sim.url)
 
 
 async def test_list_vehicles(client: TeslaClient, sim: SimulatorHandle) -> None:

@@ -134,8 +134,6 @@ class TestWrongRegion:
         client.base_url = info.value.base_url + "/"
         assert client.base_url == f"{sim.url}/eu"
         assert [v.vin for v in await client.list_vehicles()] == [VIN]
-        region = await client.region()
-        assert (region.region, region.base_url) == ("eu", f"{sim.url}/eu")
 
 
 # ---------------------------------------------------------------------- faults
@@ -465,8 +463,6 @@ async def test_answers_that_are_not_the_envelope(
     ("method", "args", "path", "response"),
     [
         ("account", (), "/users/me", []),
-        ("region", (), "/users/region", {"region": "na"}),
-        ("region", (), "/users/region", "na"),
         ("list_vehicles", (), "/vehicles$", {"vin": VIN}),
         ("vehicle", (VIN,), f"/vehicles/{VIN}$", [VIN]),
         ("vehicle_data", (VIN,), "/vehicle_data", "charge_state"),

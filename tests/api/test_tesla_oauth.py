@@ -1,13 +1,11 @@
-"""Tokens: the OAuth endpoint, single-use refresh tokens, and the TokenManager.
+"""Tokens: the OAuth endpoint and single-use refresh tokens.
 
-Tesla refresh tokens are single use: the manager must hand every new token set to its
-persistence callback before the new access token goes anywhere, and must never spend
-the same refresh token twice.
+Tesla refresh tokens are single use: a refresh answers a new one, and a spent one
+answers ``login_required``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import socket
@@ -27,10 +25,10 @@ from custom_components.ev_charge_control.api import (
     RequestTimeout,
     ServerError,
 )
-from custom_components.ev_charge_control.api.tesla import TeslaClient, TeslaOAuth, TokenManager, TokenSet
+from custom_components.ev_charge_control.api.tesla import TeslaClient, TeslaOAuth, TokenSet
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, REFRESH_TOKEN, VIN, SimulatorHandle
-from .support import mark, raises_exactly, sent_since
+from .support import raises_exactly, sent_since
 
 TOKEN_PATH = "/oauth2/v3/token"
 CLIENT_ID = "ev-charge-control-test"
@@ -285,189 +283,9 @@ def test_a_token_sets_repr_leaves_the_tokens_out() -> None:
         assert "12.5" in text
 
 
-# --------------------------------------------------------------- TokenManager
-class Store:
-    """The embedder's persistence: records what it saved, and when."""
-
-    def __init__(self, sim: SimulatorHandle, events: list[str]) -> None:
-        self.sim = sim
-        self.events = events
-        self.saved: list[TokenSet] = []
-        self.fail = 0
-        self.requests_at_save: list[list[dict[str, Any]]] = []
-
-    async def on_rotate(self, tokens: TokenSet) -> None:
-        self.requests_at_save.append(await sent_since(self.sim, 0))
-        if self.fail:
-            self.fail -= 1
-            self.events.append("save failed")
-            raise OSError("disk full")
-        self.saved.append(tokens)
-        self.events.append(f"saved {tokens.access_token}")
-
-
-@pytest.fixture
-def events() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def store(sim: SimulatorHandle, events: list[str]) -> Store:
-    return Store(sim, events)
-
-
-def manager_for(oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, expires_in: float) -> TokenManager:
-    clock = sim.world.clock
-    tokens = TokenSet(ACCESS_TOKEN, REFRESH_TOKEN, clock.now() + expires_in)
-    return TokenManager(oauth, tokens, store.on_rotate, clock=clock.now)
-
-
-async def test_a_fresh_token_is_used_as_is(oauth: TeslaOAuth, store: Store, sim: SimulatorHandle) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=3600)
-    assert await manager.access_token() == ACCESS_TOKEN
-    assert await token_requests(sim) == []
-    assert store.saved == []
-
-
-async def test_an_expiring_token_is_refreshed_once_and_saved_first(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, events: list[str]
-) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=60)  # inside the 300 s margin
-    token = await manager.access_token()
-    events.append(f"returned {token}")
-    assert token != ACCESS_TOKEN
-    assert events == [f"saved {token}", f"returned {token}"]
-    assert store.saved == [manager.tokens]
-    assert manager.tokens.access_token == token
-    assert manager.tokens.expires_at == sim.world.clock.now() + TESLA_LIFETIME
-    # A second call uses the new token without another refresh.
-    assert await manager.access_token() == token
-    assert len(await token_requests(sim)) == 1
-
-
-async def test_the_new_token_is_saved_before_any_request_uses_it(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
-) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=60)
-    client = TeslaClient(session, manager.access_token, base_url=sim.url, on_unauthorized=manager.invalidate)
-    await client.vehicle(VIN)
-    # When the callback ran, the simulator had seen the refresh and nothing after it.
-    [seen] = store.requests_at_save
-    assert [r["path"] for r in seen] == [TOKEN_PATH]
-    assert [r["path"] for r in await sent_since(sim, 0)] == [TOKEN_PATH, f"/api/1/vehicles/{VIN}"]
-
-
-async def test_concurrent_callers_share_one_refresh(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle
-) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=0)
-    tokens = await asyncio.gather(*(manager.access_token() for _ in range(10)))
-    assert len(set(tokens)) == 1
-    assert len(await token_requests(sim)) == 1
-    assert len(store.saved) == 1
-
-
-async def test_the_expiry_follows_the_managers_clock(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
-) -> None:
-    # The simulator's clock is not the wall clock; tokens expire on its time.
-    manager = manager_for(oauth, store, sim, expires_in=60)
-    first = await manager.access_token()
-    sim.advance(TESLA_LIFETIME)
-    client = TeslaClient(session, manager.access_token, base_url=sim.url)
-    await client.vehicle(VIN)
-    assert manager.tokens.access_token != first
-    assert [(r["path"], r["status"]) for r in await sent_since(sim, 0)] == [
-        (TOKEN_PATH, 200),
-        (TOKEN_PATH, 200),
-        (f"/api/1/vehicles/{VIN}", 200),
-    ]
-
-
-async def test_invalidate_only_the_current_token(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle
-) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=3600)
-    await manager.invalidate("some-older-token")
-    assert await manager.access_token() == ACCESS_TOKEN
-    assert await token_requests(sim) == []
-    await manager.invalidate(ACCESS_TOKEN)
-    fresh = await manager.access_token()
-    assert fresh != ACCESS_TOKEN
-    # A late report about the token just replaced does not trigger a second refresh.
-    await manager.invalidate(ACCESS_TOKEN)
-    assert await manager.access_token() == fresh
-    assert len(await token_requests(sim)) == 1
-
-
-async def test_a_rejected_request_refreshes_and_retries_once(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
-) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=3600)
-    client = TeslaClient(session, manager.access_token, base_url=sim.url, on_unauthorized=manager.invalidate)
-    await sim.call("POST", "/sim/tokens/expire", {"token": ACCESS_TOKEN})
-    assert (await client.vehicle(VIN)).vin == VIN
-    assert [(r["path"], r["status"]) for r in await sent_since(sim, 0)] == [
-        (f"/api/1/vehicles/{VIN}", 401),
-        (TOKEN_PATH, 200),
-        (f"/api/1/vehicles/{VIN}", 200),
-    ]
-    assert len(store.saved) == 1
-
-
-async def test_a_failing_save_keeps_the_new_tokens(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, events: list[str]
-) -> None:
-    manager = manager_for(oauth, store, sim, expires_in=60)
-    store.fail = 1
-    with pytest.raises(OSError, match="disk full"):
-        await manager.access_token()
-    # The old refresh token is spent; the new set stays in memory...
-    new = manager.tokens
-    assert new.refresh_token != REFRESH_TOKEN
-    with raises_exactly(LoginRequired):
-        await oauth.refresh(REFRESH_TOKEN)
-    # ...and the next call saves it before handing out its access token, without refreshing.
-    seq = await mark(sim)
-    assert await manager.access_token() == new.access_token
-    assert store.saved == [new]
-    assert events == ["save failed", f"saved {new.access_token}"]
-    assert await token_requests(sim, seq) == []
-    assert len(await token_requests(sim)) == 2  # the manager's refresh and the check above
-
-
-async def test_login_required_reaches_the_caller(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle
-) -> None:
-    await sim.call("POST", "/sim/tokens/revoke", {"token": REFRESH_TOKEN})
-    manager = manager_for(oauth, store, sim, expires_in=0)
-    with raises_exactly(LoginRequired):
-        await manager.access_token()
-    assert manager.tokens.refresh_token == REFRESH_TOKEN
-    assert store.saved == []
-
-
 async def test_tokens_issued_by_the_admin_api_work(
     oauth: TeslaOAuth, sim: SimulatorHandle, session: aiohttp.ClientSession
 ) -> None:
     issued = await sim.call("POST", f"/sim/accounts/{ACCOUNT_ID}/tokens", {})
     tokens = await oauth.refresh(issued["refresh_token"])
     assert await works(sim, session, tokens.access_token)
-
-
-async def test_a_rejected_request_with_a_spent_refresh_token_needs_a_login(
-    oauth: TeslaOAuth, store: Store, sim: SimulatorHandle, session: aiohttp.ClientSession
-) -> None:
-    # The access token is rejected and the refresh token was already used elsewhere:
-    # the caller learns that only signing in again helps, after one refresh attempt.
-    manager = manager_for(oauth, store, sim, expires_in=3600)
-    client = TeslaClient(session, manager.access_token, base_url=sim.url, on_unauthorized=manager.invalidate)
-    await sim.call("POST", "/sim/tokens/expire", {"token": ACCESS_TOKEN})
-    await sim.call("POST", "/sim/tokens/revoke", {"token": REFRESH_TOKEN})
-    with raises_exactly(LoginRequired):
-        await client.vehicle(VIN)
-    assert [(r["path"], r["status"]) for r in await sent_since(sim, 0)] == [
-        (f"/api/1/vehicles/{VIN}", 401),
-        (TOKEN_PATH, 401),
-    ]
-    assert store.saved == []

@@ -22,7 +22,6 @@ from custom_components.ev_charge_control.api import (
 from custom_components.ev_charge_control.api.tesla import (
     CommandResult,
     TeslaClient,
-    partner_public_key,
     partner_token,
     register_partner,
 )
@@ -127,11 +126,9 @@ async def test_register_returns_the_key_tesla_holds(
     sim: SimulatorHandle, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     token = await get_token(sim, session)
-    assert await partner_public_key(session, sim.url, token, DOMAIN) is None
     await host_key(sim)
     held = await register_partner(session, sim.url, token, DOMAIN)
     assert held.lower() == KEY.public_hex()
-    assert await partner_public_key(session, sim.url, token, DOMAIN) == KEY.public_hex()
     assert_not_logged(caplog, token)
 
 
@@ -180,7 +177,6 @@ async def test_a_registration_answer_without_a_key(
     )
     with pytest.raises(ApiError, match="no public key"):
         await register_partner(session, sim.url, "partner-token-value", DOMAIN)
-    assert await partner_public_key(session, sim.url, "partner-token-value", DOMAIN) is None
 
 
 # ------------------------------------------------- pairing, fleet_status, commands

@@ -10,12 +10,11 @@ from .models import (
     FleetStatus,
     FleetVehicleInfo,
     PreconditionSchedule,
-    Region,
     Vehicle,
     VehicleData,
 )
-from .oauth import TeslaOAuth, TokenManager, TokenSet
-from .partner import partner_public_key, partner_token, register_partner
+from .oauth import TeslaOAuth, TokenSet
+from .partner import partner_token, register_partner
 from .signing import SessionStore, SigningKey
 
 __all__ = [
@@ -30,19 +29,16 @@ __all__ = [
     "FleetStatus",
     "FleetVehicleInfo",
     "PreconditionSchedule",
-    "Region",
     "SessionStore",
     "SigningKey",
     "TeslaClient",
     "TeslaOAuth",
-    "TokenManager",
     "TokenProvider",
     "TokenSet",
     "Vehicle",
     "VehicleData",
     "VehicleState",
     "create_ssl_context",
-    "partner_public_key",
     "partner_token",
     "raise_for_status",
     "register_partner",

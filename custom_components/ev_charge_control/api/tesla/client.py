@@ -71,7 +71,6 @@ from .models import (
     CommandResult,
     FleetStatus,
     PreconditionSchedule,
-    Region,
     Vehicle,
     VehicleData,
 )
@@ -415,13 +414,6 @@ class TeslaClient:
         if not isinstance(data, Mapping):
             raise MalformedResponse("users/me: expected an object")
         return Account.from_dict(data)
-
-    async def region(self) -> Region:
-        """The account's region and the Fleet API base URL that serves it."""
-        data = await self._request("GET", "/api/1/users/region", CostCategory.FREE)
-        if not isinstance(data, Mapping) or not isinstance(data.get("fleet_api_base_url"), str):
-            raise MalformedResponse("users/region: expected a base URL")
-        return Region(region=str(data.get("region", "")), base_url=data["fleet_api_base_url"])
 
     # ------------------------------------------------------------ vehicles
     async def list_vehicles(self) -> list[Vehicle]:

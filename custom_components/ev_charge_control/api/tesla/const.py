@@ -9,7 +9,6 @@ BASE_URL_NA: Final = "https://fleet-api.prd.na.vn.cloud.tesla.com"
 BASE_URL_EU: Final = "https://fleet-api.prd.eu.vn.cloud.tesla.com"
 BASE_URL_CN: Final = "https://fleet-api.prd.cn.vn.cloud.tesla.cn"
 BASE_URLS: Final = {"na": BASE_URL_NA, "eu": BASE_URL_EU, "cn": BASE_URL_CN}
-OWNER_API_URL: Final = "https://owner-api.teslamotors.com"
 
 AUTHORIZE_URL: Final = "https://auth.tesla.com/oauth2/v3/authorize"
 # Tesla moved the token exchange to fleet-auth in 2025; the older host still appears.

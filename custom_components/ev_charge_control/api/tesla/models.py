@@ -447,11 +447,3 @@ class Account:
             email=_str(data.get("email")),
             full_name=_str(data.get("full_name")),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Region:
-    """``GET /api/1/users/region``."""
-
-    region: str
-    base_url: str

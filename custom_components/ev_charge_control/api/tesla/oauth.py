@@ -1,17 +1,14 @@
-"""Tesla's OAuth token endpoint, and a token keeper for embedders without their own.
+"""Tesla's OAuth token endpoint: the code exchange and the refresh.
 
 Tesla refresh tokens are single use (since 2024-02-01): a refresh returns a new one
-and the old one answers ``login_required`` ever after.  A new refresh token that is
-not stored before the process stops therefore means signing in again, so
-``TokenManager`` hands every new token set to a persistence callback before it uses
-the new access token, and serialises refreshes so two callers never spend the same
-refresh token.
+and the old one answers ``login_required`` ever after, so the caller must store every
+new token set before it uses the new access token (in the integration, Home
+Assistant's OAuth2 session does so).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
 import time
@@ -32,8 +29,6 @@ from ..transport import exchange
 from .client import _retry_after
 from .const import TOKEN_URL
 
-# Refresh a little before expiry so a request never leaves with a token about to lapse.
-REFRESH_MARGIN = 300.0
 # Tesla's access tokens last eight hours; used when an answer omits expires_in.
 DEFAULT_LIFETIME = 28800
 # OAuth error codes (RFC 6749 section 5.2, and Tesla's own) that say the grant itself is
@@ -169,61 +164,4 @@ def token_error(status: int, headers: Mapping[str, str], text: str, body: Any) -
     return ServerError(f"token endpoint refused ({status})", status=status)
 
 
-class TokenManager:
-    """Supplies a valid access token, refreshing and persisting as needed.
-
-    Use ``access_token`` as a ``TeslaClient`` token provider and ``invalidate`` as its
-    ``on_unauthorized`` handler.
-    """
-
-    def __init__(
-        self,
-        oauth: TeslaOAuth,
-        tokens: TokenSet,
-        on_rotate: Callable[[TokenSet], Awaitable[None]],
-        *,
-        margin: float = REFRESH_MARGIN,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        """``clock`` is the time base of ``tokens.expires_at`` and of every refreshed set."""
-        self._oauth = oauth
-        self._tokens = tokens
-        self._on_rotate = on_rotate
-        self._margin = margin
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._unsaved: TokenSet | None = None
-
-    @property
-    def tokens(self) -> TokenSet:
-        return self._tokens
-
-    def _fresh(self) -> bool:
-        return self._clock() < self._tokens.expires_at - self._margin
-
-    async def access_token(self) -> str:
-        """A valid access token, refreshed and persisted first when needed.
-
-        If ``on_rotate`` fails, its exception reaches the caller; the new tokens stay in
-        memory (the old refresh token is spent) and the next call persists them again
-        before handing out their access token.
-        """
-        if self._unsaved is None and self._fresh():
-            return self._tokens.access_token
-        async with self._lock:
-            # Another caller may have refreshed while this one waited for the lock.
-            if not self._fresh():
-                self._tokens = await self._oauth.refresh(self._tokens.refresh_token, now=self._clock())
-                self._unsaved = self._tokens
-            if self._unsaved is not None:
-                await self._on_rotate(self._unsaved)
-                self._unsaved = None
-            return self._tokens.access_token
-
-    async def invalidate(self, rejected: str) -> None:
-        """The API rejected ``rejected``: make the next call refresh (once per token)."""
-        if self._tokens.access_token == rejected:
-            self._tokens = TokenSet(self._tokens.access_token, self._tokens.refresh_token, 0.0)
-
-
-__all__ = ["TeslaOAuth", "TokenManager", "TokenSet", "token_error"]
+__all__ = ["TeslaOAuth", "TokenSet", "token_error"]

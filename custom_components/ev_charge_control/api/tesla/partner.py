@@ -86,11 +86,9 @@ async def _partner_request(
     partner_token: str,
     *,
     timeout: float,
-    params: Mapping[str, str] | None = None,
     body: Mapping[str, Any] | None = None,
-    missing_ok: bool = False,
 ) -> tuple[int, Any]:
-    """Status and JSON body; errors raised, except a 404 when ``missing_ok``."""
+    """Status and JSON body; errors raised."""
     headers = {"Authorization": f"Bearer {partner_token}", "Accept": "application/json"}
     answer = await exchange(
         session,
@@ -99,15 +97,13 @@ async def _partner_request(
         timeout=aiohttp.ClientTimeout(total=timeout),
         what="the Fleet API",
         headers=headers,
-        params=params,
         json=body,
     )
     if answer.status == 412:
         raise PartnerDomainRejected(
             "Tesla refused the domain: it must match the application's allowed origin", status=412
         )
-    if not (missing_ok and answer.status == 404):
-        raise_for_status(answer.status, answer.text, answer.headers, url=url)
+    raise_for_status(answer.status, answer.text, answer.headers, url=url)
     return answer.status, _json(answer.text)
 
 
@@ -139,21 +135,3 @@ async def register_partner(
     if key is None:
         raise MalformedResponse("partner_accounts: the answer holds no public key", status=status)
     return key
-
-
-async def partner_public_key(
-    session: aiohttp.ClientSession,
-    base_url: str,
-    partner_token: str,
-    domain: str,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> str | None:
-    """The public key Tesla holds for ``domain`` (hex), or ``None`` when none is registered."""
-    url = f"{base_url.rstrip('/')}{PARTNER_ACCOUNTS_PATH}/public_key"
-    status, body = await _partner_request(
-        session, "GET", url, partner_token, timeout=timeout, params={"domain": domain}, missing_ok=True
-    )
-    if status == 404:
-        return None
-    return _public_key(body)

@@ -7,7 +7,7 @@ owner paired with the car.  This package holds the key (``keys``), the wire form
 together (``signer``).  It does no I/O; ``TeslaClient`` sends what it produces.
 """
 
-from .actions import SIGNED_COMMANDS, command_payload
+from .actions import command_payload
 from .keys import SigningKey
 from .messages import Domain
 from .session import Session
@@ -22,7 +22,6 @@ from .signer import (
 )
 
 __all__ = [
-    "SIGNED_COMMANDS",
     "CommandSigner",
     "Domain",
     "InMemorySessionStore",

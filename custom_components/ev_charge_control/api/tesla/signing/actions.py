@@ -145,8 +145,6 @@ _BUILDERS: Final[dict[str, Callable[[Mapping[str, Any]], bytes]]] = {
     "remove_precondition_schedule": _remove(_REMOVE_PRECONDITION_SCHEDULE),
 }
 
-SIGNED_COMMANDS: Final = frozenset(_BUILDERS)
-
 
 def command_payload(name: str, params: Mapping[str, Any]) -> tuple[Domain, bytes]:
     """The domain and payload bytes for a command; ``KeyError`` for a name we cannot sign."""
