@@ -78,6 +78,10 @@ class World:
         self.signing[vehicle.vin] = CarSigning(vehicle.vin, self.clock.now())
         account.vins.append(vehicle.vin)
 
+    def remove_vehicle(self, account: Account, vin: str) -> None:
+        """The car is sold: the account no longer lists it or reaches it."""
+        account.vins.remove(vin)
+
     def schedule(self, at: float, vin: str, action: str, params: dict[str, Any] | None = None) -> None:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")

@@ -5,29 +5,21 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
 from .api import ApiError
-from .const import (
-    CONF_KNOWN_VEHICLES,
-    CONF_PROVIDER,
-    CONF_VEHICLES,
-    DISCOVERY_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    PROVIDER_REALTO,
-)
+from .const import CONF_KNOWN_VEHICLES, CONF_PROVIDER, CONF_VEHICLES, DISCOVERY_INTERVAL, DOMAIN, LOGGER
 from .coordinator import EVChargeControlConfigEntry, EVChargeControlData, VehicleCoordinator
 from .issues import async_clear_entry_issues
+from .providers import provider_of
 from .public_key_view import async_serve_public_key
 from .services import async_setup_services
-from .setup_realto import async_setup_realto
-from .setup_tesla import async_forget_tokens, async_setup_tesla
 from .vehicle import AccountVehicles, Vehicle
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
@@ -42,37 +34,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def _async_account(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> AccountVehicles:
-    if entry.data.get(CONF_PROVIDER) == PROVIDER_REALTO:
-        return await async_setup_realto(hass, entry)
-    return await async_setup_tesla(hass, entry)
-
-
-@callback
-def _wanted(hass: HomeAssistant, entry: EVChargeControlConfigEntry, vehicles: list[Vehicle]) -> list[Vehicle]:
-    """The vehicles the user chose, plus any the account gained since it was last seen.
-
-    A car that was on the account but left out at set-up stays out; a car added to the
-    account later comes in by itself.  What was seen is remembered in the entry.
-    """
-    selected = entry.data.get(CONF_VEHICLES)
-    known = entry.data.get(CONF_KNOWN_VEHICLES)
-    if known is None:  # entries from before this was remembered: nothing is new yet
-        known = [v.unique_id for v in vehicles]
-    new = [v.unique_id for v in vehicles if v.unique_id not in known]
-    wanted = [v for v in vehicles if selected is None or v.unique_id in selected or v.unique_id in new]
-    if new or CONF_KNOWN_VEHICLES not in entry.data:
-        data = {**entry.data, CONF_KNOWN_VEHICLES: [*known, *new]}
-        if selected is not None:
-            data[CONF_VEHICLES] = [*selected, *new]
-        hass.config_entries.async_update_entry(entry, data=data)
-    return wanted
-
-
 async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> bool:
     """Set up one account: a coordinator per chosen vehicle, then the entities."""
-    account = await _async_account(hass, entry)
-    vehicles = _wanted(hass, entry, account.vehicles)
+    provider = provider_of(entry.data)
+    if provider is None:
+        # An entry from a newer version of the integration, or edited by hand.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_provider",
+            translation_placeholders={"provider": str(entry.data.get(CONF_PROVIDER))},
+        )
+    account = await provider.async_setup(hass, entry)
+    vehicles = _async_follow_account(hass, entry, account.vehicles)
     coordinators = {vehicle.unique_id: VehicleCoordinator(hass, entry, vehicle) for vehicle in vehicles}
     # Not async_config_entry_first_refresh: the account answered, so one car whose data
     # cannot be read now (a server error on its data, not on the list) must not keep
@@ -83,26 +56,92 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
             # Signing in again is for the whole account.
             raise coordinator.last_exception
     entry.runtime_data = EVChargeControlData(coordinators)
+    _async_remove_devices_not_in(hass, entry, set(coordinators), account.vehicles)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
-    async def discover(_now: datetime) -> None:
-        await _async_add_new_vehicles(hass, entry, account)
+    async def look_again(_now: datetime) -> None:
+        await _async_sync_vehicles(hass, entry, account)
 
-    entry.async_on_unload(async_track_time_interval(hass, discover, DISCOVERY_INTERVAL))
+    entry.async_on_unload(async_track_time_interval(hass, look_again, DISCOVERY_INTERVAL))
     return True
 
 
-async def _async_add_new_vehicles(
+@callback
+def _async_follow_account(
+    hass: HomeAssistant, entry: EVChargeControlConfigEntry, listed: list[Vehicle]
+) -> list[Vehicle]:
+    """The vehicles to set up: the ones the user chose, plus any the account gained.
+
+    A car that was on the account but left out (at set-up, or under Reconfigure) stays
+    out; a car added to the account later comes in by itself.  A car gone from the
+    account is forgotten, so it comes back as new if it returns.  An empty list is
+    taken for a passing fault of the API, not for a sold fleet: nothing is forgotten.
+    """
+    listed_ids = [v.unique_id for v in listed]
+    selected: list[str] | None = entry.data.get(CONF_VEHICLES)
+    known: list[str] = entry.data.get(CONF_KNOWN_VEHICLES) or listed_ids
+    new = [car for car in listed_ids if car not in known]
+    if listed:
+        known = [car for car in known if car in listed_ids]
+        selected = None if selected is None else [car for car in selected if car in listed_ids]
+    data = {**entry.data, CONF_KNOWN_VEHICLES: [*known, *new]}
+    if selected is not None:
+        data[CONF_VEHICLES] = [*selected, *new]
+    if data != entry.data:
+        hass.config_entries.async_update_entry(entry, data=data)
+    wanted = entry.data.get(CONF_VEHICLES)
+    return [v for v in listed if wanted is None or v.unique_id in wanted]
+
+
+@callback
+def _async_remove_devices_not_in(
+    hass: HomeAssistant, entry: EVChargeControlConfigEntry, keep: set[str], listed: list[Vehicle]
+) -> None:
+    """Remove the entry's devices of cars it no longer sets up (left out, or gone).
+
+    Not after an empty list: that is more likely a fault of the API than a sold fleet.
+    """
+    if not listed:
+        return
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not any(domain == DOMAIN and car in keep for domain, car in device.identifiers):
+            LOGGER.info("Removing %s: the car is no longer set up here", device.name)
+            _async_remove_device(registry, device, entry.entry_id)
+
+
+@callback
+def _async_remove_device(registry: dr.DeviceRegistry, device: dr.DeviceEntry, entry_id: str) -> None:
+    """Remove a device from the entry; its entities go with it."""
+    if hasattr(device, "config_entry_id"):
+        # Home Assistant 2026.8+: a device belongs to one entry (and removing the
+        # entry from it is deprecated).
+        registry.async_remove_device(device.id)
+    else:
+        # Earlier: the same car may also be a device of another entry, which keeps it.
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+
+
+async def _async_sync_vehicles(
     hass: HomeAssistant, entry: EVChargeControlConfigEntry, account: AccountVehicles
 ) -> None:
+    """List the account again: set up the cars it gained, remove the ones it lost."""
     try:
-        found = await account.discover()
+        listed = await account.discover()
     except ApiError as err:
-        LOGGER.debug("Looking for new vehicles failed: %s", err.message)
+        LOGGER.debug("Listing the account's vehicles failed: %s", err.message)
         return
     runtime = entry.runtime_data
+    wanted = _async_follow_account(hass, entry, listed)
+    wanted_ids = {v.unique_id for v in wanted}
+    if listed:
+        for car in set(runtime.coordinators) - wanted_ids:
+            coordinator = runtime.coordinators.pop(car)
+            await coordinator.async_shutdown()
+            LOGGER.info("%s is no longer on the account", coordinator.vehicle.name)
+        _async_remove_devices_not_in(hass, entry, wanted_ids, listed)
     added: list[VehicleCoordinator] = []
-    for vehicle in _wanted(hass, entry, found):
+    for vehicle in wanted:
         if vehicle.unique_id in runtime.coordinators:
             continue
         coordinator = VehicleCoordinator(hass, entry, vehicle)
@@ -119,16 +158,27 @@ async def async_unload_entry(hass: HomeAssistant, entry: EVChargeControlConfigEn
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
-    """The entry's repairs, and its saved tokens, go with it."""
+    """The entry's repairs, and what its provider saved for it (tokens), go with it."""
     async_clear_entry_issues(hass, entry.entry_id)
-    await async_forget_tokens(hass, entry.entry_id)
+    provider = provider_of(entry.data)
+    if provider is not None and provider.async_forget is not None:
+        await provider.async_forget(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EVChargeControlConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a car's device once the car is no longer set up here."""
-    return not any(
-        domain == DOMAIN and unique_id in entry.runtime_data.coordinators
-        for domain, unique_id in device.identifiers
-    )
+    """Deleting a car's device stops controlling the car here, as leaving it out under
+    Reconfigure does; it is not added back as new.  Reconfigure adds it again."""
+    cars = {car for domain, car in device.identifiers if domain == DOMAIN}
+    selected = entry.data.get(CONF_VEHICLES)
+    if selected is None:
+        selected = list(entry.data.get(CONF_KNOWN_VEHICLES) or [])
+    if cars & set(selected):
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_VEHICLES: [car for car in selected if car not in cars]}
+        )
+        if entry.state is ConfigEntryState.LOADED and cars & set(entry.runtime_data.coordinators):
+            # Its coordinator and entities go with a reload (the device is gone by then).
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+    return True

@@ -8,28 +8,16 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import (
-    CONF_ACCESS_TOKEN,
-    CONF_CA_FILE,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_DOMAIN,
-    CONF_KNOWN_VEHICLES,
-    CONF_VEHICLES,
-)
+from .const import CONF_KNOWN_VEHICLES, CONF_VEHICLES
 from .coordinator import EVChargeControlConfigEntry
+from .providers import PROVIDERS
 
 TO_REDACT = {
-    # Home Assistant builds it from the application's client id.
-    "auth_implementation",
-    CONF_ACCESS_TOKEN,
-    CONF_CA_FILE,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_DOMAIN,
+    # Every provider's credentials and private settings...
+    *(key for provider in PROVIDERS.values() for key in provider.secret_keys),
+    # ...and what identifies the owner, the cars or where they are.
     CONF_VEHICLES,
     CONF_KNOWN_VEHICLES,
-    "token",
     "refresh_token",
     "id_token",
     "title",

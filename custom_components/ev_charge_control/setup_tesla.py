@@ -1,14 +1,16 @@
-"""Building a Tesla account's client and vehicles from a config entry."""
+"""A Tesla account from its settings: testing them for the config flow, and building
+the client and vehicles of a loaded entry."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import ClientError, ClientResponseError
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -35,9 +37,11 @@ from .const import (
 from .coordinator import EVChargeControlConfigEntry
 from .helpers import setup_error
 from .issues import async_clear_car_issues, async_raise_key_not_paired, async_raise_signing_not_set_up
+from .provider import AccountFound, CredentialsGone, fallback_account_id
 from .signing import async_get_session_store, async_load_key
 from .tesla import TeslaAccount, TeslaVehicle, vehicle_name
 from .tesla_schedules import Home
+from .tesla_token import check_command_scope, token_claims
 from .vehicle import AccountVehicles, Vehicle
 
 
@@ -328,3 +332,68 @@ async def _async_check_signing(
             )
         else:
             async_clear_car_issues(hass, entry.entry_id, summary.vin)
+
+
+async def _async_probe_token_source(
+    hass: HomeAssistant, data: Mapping[str, Any], reconfiguring: ConfigEntry[Any] | None
+) -> TokenSource:
+    """The token to test with: a signed-in entry being reconfigured refreshes its own.
+
+    Its access token may have lapsed while it was not loaded; the refresh spends the
+    refresh token, so it goes through the entry's session, which keeps the rotation
+    (and waits for a refresh of the loaded entry under way).
+    """
+    if reconfiguring is None or "token" not in data:
+        return static_token_source(
+            data["token"]["access_token"] if "token" in data else data[CONF_ACCESS_TOKEN]
+        )
+    try:
+        return await oauth_token_source(hass, reconfiguring)
+    except (ConfigEntryNotReady, ValueError) as err:
+        # ValueError: Home Assistant 2026.10+ UnknownImplementationError.
+        raise CredentialsGone from err
+
+
+async def async_probe_tesla(
+    hass: HomeAssistant, data: Mapping[str, Any], reconfiguring: ConfigEntry[Any] | None
+) -> AccountFound:
+    """List the account's cars with the settings, and find who the account is."""
+    source = await _async_probe_token_source(hass, data, reconfiguring)
+    token = await source.provider()
+    check_command_scope(token)
+    proxy = data.get(CONF_PROXY_URL)
+    base_url = proxy or data[CONF_API_URL]
+    client = await async_create_client(hass, source, base_url, data.get(CONF_CA_FILE))
+    # The token form defaults to North America: follow Tesla's "use base URL" answer
+    # once, as setup does, rather than fail on an account elsewhere (not behind a
+    # proxy, which would be bypassed).
+    vehicles = await TeslaAccount(client, follow_region=not proxy).async_list_vehicles()
+    account_id = title = None
+    try:
+        account = await client.account()
+        account_id, title = account.account_id, account.email or account.full_name
+    except ApiError as err:
+        # Proxies and compatible services may not serve users/me.
+        LOGGER.debug("No account details from %s: %s", base_url, type(err).__name__)
+    if not account_id:
+        account_id = token_claims(token).get("sub")
+    fallback = not account_id and bool(vehicles)
+    if fallback:
+        account_id = fallback_account_id("vins", [v.vin for v in vehicles])
+    return AccountFound(
+        account_id=str(account_id or ""),
+        account_id_is_fallback=fallback,
+        title=title or "Tesla",
+        vehicles={v.vin: f"{v.display_name or v.vin} ({v.vin})" for v in vehicles},
+        api_url="" if proxy else client.base_url,
+        needs_pairing={v.vin: vehicle_name(v) for v in vehicles if v.command_signing == "required"},
+    )
+
+
+async def async_unpaired(
+    hass: HomeAssistant, data: Mapping[str, Any], reconfiguring: ConfigEntry[Any] | None, vins: list[str]
+) -> set[str]:
+    """Which of the cars Tesla says do not know this installation's key yet (free, no wake)."""
+    source = await _async_probe_token_source(hass, data, reconfiguring)
+    client = await async_create_client(hass, source, data[CONF_API_URL])
+    return await TeslaAccount(client).async_unpaired(vins)

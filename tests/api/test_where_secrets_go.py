@@ -23,7 +23,7 @@ from custom_components.ev_charge_control.api.tesla import TeslaClient
 from custom_components.ev_charge_control.api.tesla.oauth import TeslaOAuth
 from custom_components.ev_charge_control.api.tesla.signing import SigningKey
 from custom_components.ev_charge_control.api.transport import MAX_ANSWER_BYTES, exchange
-from custom_components.ev_charge_control.config_flow import valid_api_url
+from custom_components.ev_charge_control.flow_base import valid_api_url
 from custom_components.ev_charge_control.tesla import TeslaAccount
 from simulator import FakeClock, build_world, create_app
 

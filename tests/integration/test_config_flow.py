@@ -22,7 +22,14 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -37,7 +44,6 @@ from custom_components.ev_charge_control.api.tesla.const import (
     BASE_URL_NA,
     SCOPES,
 )
-from custom_components.ev_charge_control.config_flow import region_base_url, token_claims, valid_api_url
 from custom_components.ev_charge_control.const import (
     CONF_ACCESS_TOKEN,
     CONF_API_URL,
@@ -50,7 +56,11 @@ from custom_components.ev_charge_control.const import (
     ENV_TESLA_AUTH_URL,
     PROVIDER_TESLA,
 )
+from custom_components.ev_charge_control.flow_base import valid_api_url
+from custom_components.ev_charge_control.tesla_token import region_base_url, token_claims
 from simulator import World, create_app
+from simulator.scenario import load_fixture
+from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import ACCESS_TOKEN, ACCOUNT_ID, VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
 from ..tls import write_certificate
@@ -73,6 +83,7 @@ from .fault_matrix import assert_translated, setup_error
 
 VIN3 = "5YJ3E1EA7KF000003"
 VIN_EU = "LRW3E7FS0PC000004"
+VIN_NEW = "5YJ3E1EA7KF000005"
 TWO_CARS_ID = "6f6a7d30-0000-4000-8000-000000000002"
 TWO_CARS_TOKEN = "two-cars-token"
 NO_CARS_ID = "6f6a7d30-0000-4000-8000-000000000003"
@@ -904,16 +915,16 @@ async def test_reconfigure_token_entry(hass: HomeAssistant, sim: SimulatorHandle
     entry = token_entry(hass, old_url)
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_token"
     assert schema_fields(result) == {CONF_API_URL: {"default": old_url}}
 
     result = await configure(hass, result, {CONF_API_URL: "http://tesla.example.com"})
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_token"
     assert result["errors"] == {CONF_API_URL: "invalid_url"}
 
     unreachable = closed_port_url()
     result = await configure(hass, result, {CONF_API_URL: unreachable})
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_token"
     assert result["errors"] == {"base": "cannot_connect"}
     assert schema_fields(result) == {CONF_API_URL: {"default": unreachable}}
 
@@ -940,7 +951,7 @@ async def test_reconfigure_oauth_entry_proxy(
     entry = await add_oauth_entry(hass, sim)
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_commands"
     assert result["menu_options"] == ["signing_domain", "oauth_api", "plain_commands"]
     result = await configure(hass, result, {"next_step_id": "oauth_api"})
     assert result["type"] is FlowResultType.FORM
@@ -1040,3 +1051,65 @@ async def test_reconfigure_after_the_application_credentials_were_deleted_aborts
     result = await configure(hass, result, {"next_step_id": "plain_commands"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "missing_credentials"
+
+
+# ------------------------------------------------- an identity made from the cars
+async def _entry_known_by_its_cars(hass: HomeAssistant, sim: SimulatorHandle) -> ConfigEntry[Any]:
+    """A service without users/me and with opaque tokens: the id is made from the VINs."""
+    await sim.fault(kind="not_found", path="/api/1/users/me$")
+    result = await start(hass, "tesla_token")
+    result = await configure(hass, result, {CONF_API_URL: sim.url, CONF_ACCESS_TOKEN: TWO_CARS_TOKEN})
+    result = await configure(hass, result, {})
+    entry: ConfigEntry[Any] = result["result"]
+    assert entry.unique_id == vins_id(VIN2, VIN3)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _change(hass: HomeAssistant, entry: ConfigEntry[Any], source: str) -> ConfigFlowResult:
+    """Start a reauth or a reconfigure of an entry the flow created."""
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": source, "entry_id": entry.entry_id}, data=dict(entry.data)
+    )
+
+
+async def test_an_account_known_by_its_cars_stays_itself_when_it_gains_or_loses_one(
+    hass: HomeAssistant, sim: SimulatorHandle
+) -> None:
+    entry = await _entry_known_by_its_cars(hass, sim)
+    account = sim.world.accounts[TWO_CARS_ID]
+    sim.world.remove_vehicle(account, VIN3)
+    sim.world.add_vehicle(
+        account,
+        SimVehicle.from_payload(
+            load_fixture("ha_tesla_fleet_vehicle_data.json"),
+            t=sim.world.now(),
+            vin=VIN_NEW,
+            vehicle_id=100005,
+            display_name="New Car",
+        ),
+    )
+    for source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+        result = await _change(hass, entry, source)
+        if source == SOURCE_REAUTH:
+            result = await configure(hass, result, {CONF_ACCESS_TOKEN: TWO_CARS_TOKEN})
+            assert result["reason"] == "reauth_successful"
+        else:
+            result = await configure(hass, result, {CONF_API_URL: sim.url})
+            result = await configure(hass, result, {})
+            assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert entry.unique_id == vins_id(VIN2, VIN3)
+    assert entry.state is ConfigEntryState.LOADED
+    assert set(entry.data[CONF_VEHICLES]) == {VIN2, VIN_NEW}
+
+
+async def test_an_account_known_by_its_cars_is_not_another_with_other_cars(
+    hass: HomeAssistant, sim: SimulatorHandle
+) -> None:
+    entry = await _entry_known_by_its_cars(hass, sim)
+    result = await _change(hass, entry, SOURCE_REAUTH)
+    result = await configure(hass, result, {CONF_ACCESS_TOKEN: ACCESS_TOKEN})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data[CONF_ACCESS_TOKEN] == TWO_CARS_TOKEN

@@ -30,6 +30,7 @@ from ..helpers import (
     realto_entity_spec,
     realto_spec,
 )
+from .common import schema_fields
 
 OTHER_CLIENT = "other-client"
 
@@ -197,7 +198,7 @@ async def test_reconfigure_the_platform_url(
         realto_entry, data={**realto_entry.data, CONF_CLIENT_SECRET: REALTO_SECRET}
     )
     result = await realto_entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_realto"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_URL: "ftp://x"})
     assert result["errors"] == {CONF_API_URL: "invalid_url"}
     result = await hass.config_entries.flow.async_configure(
@@ -207,6 +208,10 @@ async def test_reconfigure_the_platform_url(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_URL: f"{sim.url}/api/"}
     )
+    # Then the EVs to control: the entry's own, and the one the account gained since.
+    assert result["step_id"] == "vehicles"
+    assert schema_fields(result)[CONF_VEHICLES] == {"default": sorted([ENTITY_ID, ENTITY_ID2])}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert realto_entry.data[CONF_API_URL] == f"{sim.url}/api"

@@ -298,6 +298,9 @@ async def test_reconfigure_an_entry_to_sign_here(
     assert result["step_id"] == "signing_pair"
     await pair_on_the_phone(oauth_server, own_domain, VIN)
     result = await configure(hass, result, {})
+    # Then the cars to control, as chosen before.
+    assert result["step_id"] == "vehicles"
+    result = await configure(hass, result, {})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_SIGNING] == SIGNING_KEY
