@@ -34,20 +34,8 @@ from .api.errors import InvalidArgument
 from .const import CONF_DOMAIN, CONF_PROXY_URL, DOMAIN
 from .coordinator import VehicleCoordinator
 from .issues import async_clear_car_issues, async_raise_key_not_paired, async_raise_signing_not_set_up
-from .vehicle import Refusal
+from .vehicle import Refusal, Vehicle
 
-# Refusal reasons the cars are known to give, each with its own translated message;
-# any other reason is shown as the car worded it.
-REFUSALS = {
-    "disconnected": "refused_disconnected",
-    "complete": "refused_complete",
-    "no_power": "refused_no_power",
-    "cable_connected": "refused_cable_connected",
-    "not_supported": "refused_not_supported",
-    "could_not_wake_buses": "refused_not_awake",
-    "charging": "refused_charging",
-    "VehicleNotPluggedIn": "refused_disconnected",
-}
 # Protocol faults of signed commands that have a message of their own; the rest are
 # shown with the fault's name (Tesla's MessageFault_E).
 SIGNED_FAULTS = {
@@ -62,12 +50,12 @@ def _error(key: str, **placeholders: str) -> HomeAssistantError:
     )
 
 
-def command_error(vehicle_name: str, err: ApiError) -> HomeAssistantError:
+def command_error(vehicle: Vehicle, err: ApiError) -> HomeAssistantError:
     """The translated error a user sees when a command fails."""
-    name = vehicle_name
+    name = vehicle.name
     if isinstance(err, CommandRefused):
-        if err.reason in REFUSALS:
-            return _error(REFUSALS[err.reason], name=name)
+        if err.reason in vehicle.refusals:
+            return _error(vehicle.refusals[err.reason], name=name)
         return _error("command_refused", name=name, reason=err.reason or "unknown")
     if isinstance(err, CooldownActive):
         when = err.allowed_at.isoformat(timespec="minutes") if err.allowed_at else "unknown"
@@ -138,7 +126,7 @@ async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterato
             )
         elif isinstance(err, SigningRequired) and not entry.data.get(CONF_PROXY_URL):
             async_raise_signing_not_set_up(coordinator.hass, entry.entry_id, vehicle.unique_id, vehicle.name)
-        raise command_error(vehicle.name, err) from err
+        raise command_error(vehicle, err) from err
     # The command went through: whatever a repair said about this car's signing is
     # fixed (the key was paired, signing set up), and would otherwise stay for good.
     async_clear_car_issues(coordinator.hass, entry.entry_id, vehicle.unique_id)

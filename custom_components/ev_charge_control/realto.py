@@ -18,12 +18,12 @@ window's commands may share a trigger time.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
-from typing import Any, override
+from typing import Any, ClassVar, override
 
 from homeassistant.util import dt as dt_util
 
@@ -150,6 +150,7 @@ class RealtoVehicle(Vehicle):
     """An EV on the re.alto platform."""
 
     capabilities = REALTO_CAPABILITIES
+    refusals: ClassVar[Mapping[str, str]] = {"VehicleNotPluggedIn": "refused_disconnected"}
 
     def __init__(self, client: RealtoClient, entity: Entity) -> None:
         self.client = client

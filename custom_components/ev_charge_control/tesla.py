@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, override
+from typing import Any, ClassVar, override
 
 from homeassistant.util import dt as dt_util
 
@@ -233,6 +233,15 @@ class TeslaVehicle(Vehicle):
     """A Tesla of the account."""
 
     capabilities = TESLA_CAPABILITIES
+    refusals: ClassVar[Mapping[str, str]] = {
+        "disconnected": "refused_disconnected",
+        "complete": "refused_complete",
+        "no_power": "refused_no_power",
+        "cable_connected": "refused_cable_connected",
+        "not_supported": "refused_not_supported",
+        "could_not_wake_buses": "refused_not_awake",
+        "charging": "refused_charging",
+    }
     manufacturer = MANUFACTURER_TESLA
     decision_max_age = TESLA_DECISION_MAX_AGE
 

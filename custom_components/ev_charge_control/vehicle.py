@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from .api import CostCounter
 from .data import Capability, EVData
@@ -79,6 +79,9 @@ class Vehicle(ABC):
     model: str | None = None
     serial_number: str | None = None
     capabilities: frozenset[Capability] = frozenset()
+    refusals: ClassVar[Mapping[str, str]] = {}
+    """Refusal reasons this kind of car gives, each to the translation key of its own
+    message; any other reason is shown as the car worded it."""
     decision_max_age: timedelta | None = None
     """Refusing or skipping a command (not plugged in, already charging) needs values at
     most this old: older ones are refreshed first if the car is awake. ``None``: never."""

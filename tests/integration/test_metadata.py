@@ -15,7 +15,9 @@ import pytest
 import yaml
 
 from custom_components.ev_charge_control import binary_sensor, button, number, sensor, switch
-from custom_components.ev_charge_control.helpers import REFUSALS, SIGNED_FAULTS
+from custom_components.ev_charge_control.helpers import SIGNED_FAULTS
+from custom_components.ev_charge_control.realto import RealtoVehicle
+from custom_components.ev_charge_control.tesla import TeslaVehicle
 
 ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "custom_components" / "ev_charge_control"
@@ -93,7 +95,8 @@ def _used_translation_keys() -> set[str]:
             keys.update(k for k in match.groups() if k)
     # The poll errors' keys are chosen by a function that returns them.
     keys.update(re.findall(r'return "([a-z_]+)"', (PACKAGE / "coordinator.py").read_text()))
-    keys.update(REFUSALS.values())
+    for vehicle_class in (TeslaVehicle, RealtoVehicle):
+        keys.update(vehicle_class.refusals.values())
     keys.update(SIGNED_FAULTS.values())
     return keys
 
