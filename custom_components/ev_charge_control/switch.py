@@ -73,7 +73,8 @@ SWITCHES: tuple[EVSwitchEntityDescription, ...] = (
     EVSwitchEntityDescription(
         key="scheduled_charging",
         translation_key="scheduled_charging",
-        device_class=SwitchDeviceClass.SWITCH,
+        # No device class: a setting, not the car's charging.  It also lets a selector
+        # (the solar blueprint's ``device_class: switch``) offer only the Charging switch.
         capability=Capability.SCHEDULED_CHARGING,
         is_on_fn=lambda data: data.scheduled_charging_enabled,
         turn_on_fn=lambda vehicle, data: _keep_schedule_time(vehicle, data, True),
