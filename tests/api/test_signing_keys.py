@@ -54,7 +54,9 @@ def test_public_pem_is_subject_public_key_info() -> None:
     "pem",
     [
         b"not a key",
-        SigningKey.generate().public_pem(),  # a public key is not a private key
+        # A public key is not a private key. A fixed id: the key differs in every
+        # process, and pytest-xdist's workers must collect the same test ids.
+        pytest.param(SigningKey.generate().public_pem(), id="public-key"),
         b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
     ],
 )
