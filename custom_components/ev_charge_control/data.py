@@ -7,7 +7,7 @@ from ``Capability`` flags, so no entity code needs to know which API a car uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -95,10 +95,3 @@ class EVData:
     odometer_km: float | None = None
     last_command: CommandStatus | None = None
     cooldown_until: datetime | None = None
-
-    def with_changes(self, **changes: object) -> EVData:
-        """A copy with some values replaced (used by the providers' polls).
-
-        Not checked by mypy: new code should call ``dataclasses.replace``, which is.
-        """
-        return replace(self, **changes)  # type: ignore[arg-type]

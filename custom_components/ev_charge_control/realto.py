@@ -123,7 +123,8 @@ def reading_to_data(reading: Reading | None, previous: EVData, fetched_at: datet
     else:
         level = _number(reading.state_of_charge, 0, 100)
         battery_level = round(level) if level is not None else None
-    return previous.with_changes(
+    return replace(
+        previous,
         updated_at=reading.measured or fetched_at,
         battery_level=battery_level,
         range_km=_number(reading.range_km, 0) if reading.range is not None else previous.range_km,
@@ -223,7 +224,7 @@ class RealtoVehicle(Vehicle):
             else:
                 self._following[command_id] = replace(followed, command=command)
             last = command_status(command)
-        return data.with_changes(last_command=last, cooldown_until=self._cooldown_until)
+        return replace(data, last_command=last, cooldown_until=self._cooldown_until)
 
     def _drop_intent(self, command_id: str) -> None:
         if self._intent is not None and self._intent[0] == command_id:
@@ -237,7 +238,7 @@ class RealtoVehicle(Vehicle):
         if measured is not None and measured > asked_at and command_id not in self._following:
             self._intent = None  # the command ended and a later reading tells the truth
             return data
-        return data.with_changes(charging=wanted)
+        return replace(data, charging=wanted)
 
     def _next_poll(self, now: datetime) -> timedelta:
         due = [f.due for f in self._following.values()]

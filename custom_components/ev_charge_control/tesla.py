@@ -323,7 +323,7 @@ class TeslaVehicle(Vehicle):
             raise NotFound(f"{self.vin} is no longer on the account")
         self._note_state(summary.state)
         if not summary.is_online:
-            return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+            return PollResult(replace(data, online=False), TESLA_STATE_INTERVAL)
         return await self._poll_data(data)
 
     async def _poll_data(self, data: EVData) -> PollResult:
@@ -334,14 +334,14 @@ class TeslaVehicle(Vehicle):
             except VehicleUnavailable:
                 # It fell asleep between the state check and the data call.
                 self._note_state(VehicleState.ASLEEP)
-                return PollResult(data.with_changes(online=False), TESLA_STATE_INTERVAL)
+                return PollResult(replace(data, online=False), TESLA_STATE_INTERVAL)
             self._refresh_data = False
             self._note_drive(fresh.raw.get("drive_state"))
             self._note_schedules(fresh)
             if fresh.charge_state is not None:
                 data = self._with_schedules(charge_state_to_data(fresh.charge_state, dt_util.utcnow()))
         else:
-            data = data.with_changes(online=True)
+            data = replace(data, online=True)
         self._last = data
         return PollResult(data, self._next_poll(data))
 
@@ -370,7 +370,8 @@ class TeslaVehicle(Vehicle):
         if not self._uses_schedules:
             return data
         schedules = self._charge_schedules or ()
-        return data.with_changes(
+        return replace(
+            data,
             scheduled_charging_enabled=is_enabled(schedules),
             scheduled_charging_minutes=start_minutes(schedules),
             scheduled_charging_start=next_start(schedules, dt_util.utcnow(), dt_util.get_default_time_zone()),
