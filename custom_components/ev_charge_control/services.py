@@ -113,11 +113,14 @@ def _coordinator(hass: HomeAssistant, call: ServiceCall, capability: Capability)
     device = dr.async_get(hass).async_get(str(device_id))
     if device is None:
         raise refuse("invalid_device", device_id=str(device_id))
-    # Newer Home Assistant gives a device one config entry, ``config_entry_id``, and
-    # (2026.10) reports any read of the deprecated ``config_entries``; 2025.4 has only
-    # that set.
-    owner: str | None = getattr(device, "config_entry_id", None)
-    entry_ids = {owner} if owner is not None else set(device.config_entries)
+    # Newer Home Assistant gives a device one config entry, ``config_entry_id`` (None
+    # for a device of no entry), and (2026.10) reports any read of the deprecated
+    # ``config_entries``; 2025.4 has only that set.
+    if hasattr(device, "config_entry_id"):
+        owner: str | None = device.config_entry_id
+        entry_ids = {owner} if owner is not None else set()
+    else:
+        entry_ids = set(device.config_entries)
     for entry_id in entry_ids:
         entry: EVChargeControlConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
