@@ -97,12 +97,14 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
             if err.retry_after is not None:
                 wait = max(timedelta(seconds=err.retry_after), MIN_RATE_LIMIT_WAIT)
             self.update_interval = min(wait, MAX_RATE_LIMIT_WAIT)
-            self._rate_limited_until = now + self.update_interval
-            LOGGER.warning(
+            # Once per stretch of 429s, not at every poll of it; again when it ends.
+            log = LOGGER.debug if self._rate_limited_until is not None else LOGGER.warning
+            log(
                 "%s: rate limited by the vehicle API, next poll in %s",
                 self.vehicle.name,
                 self.update_interval,
             )
+            self._rate_limited_until = now + self.update_interval
             if self.data is None:
                 raise UpdateFailed(translation_domain=DOMAIN, translation_key="rate_limited") from err
             return self.data
@@ -115,6 +117,9 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
                 translation_key=_poll_error_key(err),
                 translation_placeholders={"error": err.message},
             ) from err
+        if self._rate_limited_until is not None:
+            LOGGER.info("%s: the vehicle API answers again", self.vehicle.name)
+            self._rate_limited_until = None
         self.update_interval = result.next_poll
         return result.data
 

@@ -81,6 +81,27 @@ async def test_a_rate_limited_first_data_request_waits_for_retry_after(
     assert hass.states.get("sensor.model_3_battery").state == "77"
 
 
+async def test_a_stretch_of_rate_limits_is_logged_once_and_its_end_once(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await sim.fault(kind="rate_limit", path="^/api/1/vehicles$", retry_after=60)
+    for _ in range(3):
+        await tick(hass, freezer, TESLA_STATE_INTERVAL)
+    limited = [r for r in caplog.records if "rate limited by the vehicle API" in r.getMessage()]
+    assert [r.levelname for r in limited] == ["WARNING", "DEBUG", "DEBUG"]
+    assert await sim.call("DELETE", "/sim/faults") == []
+    await tick(hass, freezer, TESLA_STATE_INTERVAL)
+    await tick(hass, freezer, TESLA_STATE_INTERVAL)
+    answers = [r for r in caplog.records if "answers again" in r.getMessage()]
+    assert [r.levelname for r in answers] == ["INFO"]
+    # The values were kept throughout.
+    assert hass.states.get("sensor.model_3_battery").state == "77"
+
+
 @pytest.mark.parametrize(
     ("fault", "key"),
     [
