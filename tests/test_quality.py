@@ -51,13 +51,16 @@ def test_every_rule_is_listed_with_a_status_and_a_reason() -> None:
     assert sorted(RULES) == sorted(ALL_RULES)
     for rule, value in RULES.items():
         assert isinstance(value, dict), f"{rule}: use the mapping form, with a comment"
-        assert value["status"] in ("done", "exempt"), rule
+        assert value["status"] in ("done", "exempt", "todo"), rule
         assert isinstance(value.get("comment"), str), rule
         assert value["comment"].strip(), rule
 
 
-def test_platinum_means_every_rule_is_met() -> None:
-    assert all(RULES[rule]["status"] in ("done", "exempt") for rule in ALL_RULES)
+def test_every_rule_is_met_but_publishing_the_api_clients() -> None:
+    """dependency-transparency allows no exemption: the clients are not on PyPI yet."""
+    not_met = sorted(rule for rule in ALL_RULES if RULES[rule]["status"] not in ("done", "exempt"))
+    assert not_met == ["dependency-transparency"]
+    assert RULES["dependency-transparency"]["status"] == "todo"
 
 
 # ------------------------------------------------------- claims code can prove

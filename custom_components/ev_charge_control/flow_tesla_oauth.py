@@ -1,9 +1,10 @@
 """Tesla by signing in: OAuth, how commands reach the cars, signing and pairing, reauth.
 
-Cars built since 2021 take signed commands only.  After signing in, the user chooses
-how commands reach them: signed here with this installation's key (registered for
-the application's domain, then paired with each car), through tesla-http-proxy
-(flow_tesla_token.py), or plain commands for pre-2021 Model S and X.
+Every Tesla but a pre-2021 Model S or X takes signed commands only.  After signing
+in, the user chooses how commands reach the cars: signed here with this
+installation's key (registered for the application's domain, then paired with each
+car), through tesla-http-proxy (flow_tesla_token.py), or plain commands for pre-2021
+Model S and X.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class TeslaOAuthSteps(FlowBase):
         return await self.async_step_commands()
 
     async def async_step_commands(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """How commands reach cars built since 2021, which accept signed commands only."""
+        """How commands reach the cars that take signed commands only."""
         return self.async_show_menu(step_id="commands", menu_options=COMMAND_ROUTES)
 
     async def async_step_reconfigure_commands(
