@@ -16,7 +16,7 @@ from homeassistant.helpers.typing import ConfigType
 from .api import ApiError
 from .const import CONF_KNOWN_VEHICLES, CONF_PROVIDER, CONF_VEHICLES, DISCOVERY_INTERVAL, DOMAIN, LOGGER
 from .coordinator import EVChargeControlConfigEntry, EVChargeControlData, VehicleCoordinator
-from .issues import async_clear_entry_issues
+from .issues import async_clear_car_issues, async_clear_entry_issues
 from .providers import provider_of
 from .public_key_view import async_serve_public_key
 from .services import async_setup_services
@@ -105,9 +105,12 @@ def _async_remove_devices_not_in(
         return
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if not any(domain == DOMAIN and car in keep for domain, car in device.identifiers):
+        cars = {car for domain, car in device.identifiers if domain == DOMAIN}
+        if not cars & keep:
             LOGGER.info("Removing %s: the car is no longer set up here", device.name)
             _async_remove_device(registry, device, entry.entry_id)
+            for car in cars:
+                async_clear_car_issues(hass, entry.entry_id, car)
 
 
 @callback
@@ -174,6 +177,8 @@ async def async_remove_config_entry_device(
     selected = entry.data.get(CONF_VEHICLES)
     if selected is None:
         selected = list(entry.data.get(CONF_KNOWN_VEHICLES) or [])
+    for car in cars:
+        async_clear_car_issues(hass, entry.entry_id, car)
     if cars & set(selected):
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_VEHICLES: [car for car in selected if car not in cars]}

@@ -18,6 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -25,7 +26,12 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.ev_charge_control.api.tesla.signing import SigningKey
-from custom_components.ev_charge_control.const import CONF_DOMAIN, CONF_SIGNING, SIGNING_KEY
+from custom_components.ev_charge_control.const import (
+    CONF_DOMAIN,
+    CONF_SIGNING,
+    DISCOVERY_INTERVAL,
+    SIGNING_KEY,
+)
 from custom_components.ev_charge_control.signing import PUBLIC_KEY_PATH, normalize_domain
 
 from ..helpers import VIN, VIN2, SimulatorHandle, account_spec, vehicle_spec
@@ -37,6 +43,7 @@ from .common import (
     closed_port_url,
     configure,
     schema_fields,
+    tick,
 )
 from .signing_support import key_file, key_host, pair_on_the_phone, read_key, signed_log, signing_form
 
@@ -159,6 +166,27 @@ async def test_pair_later_finishes_with_a_repair(
     assert entry.state is ConfigEntryState.LOADED
     issues = [key for key in _issues(hass) if key.startswith(f"key_not_paired_{entry.entry_id}_")]
     assert issues == [f"key_not_paired_{entry.entry_id}_{VIN.lower()}"]
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_a_car_that_leaves_the_account_takes_its_repair_with_it(
+    hass: HomeAssistant,
+    oauth_server: SimulatorHandle,
+    hass_client_no_auth: ClientFactory,
+    own_domain: str,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    result = await signing_form(hass, oauth_server, hass_client_no_auth)
+    result = await configure(hass, result, {CONF_DOMAIN: own_domain})
+    result = await configure(hass, result, {"pair_later": True})
+    result = await configure(hass, result, {"vehicles": [VIN, VIN2]})
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert f"key_not_paired_{entry.entry_id}_{VIN.lower()}" in _issues(hass)
+    (account,) = (a for a in oauth_server.world.accounts.values() if VIN in a.vins)
+    oauth_server.world.remove_vehicle(account, VIN)
+    await tick(hass, freezer, DISCOVERY_INTERVAL)
+    assert [key for key in _issues(hass) if entry.entry_id in key] == []
 
 
 def _issues(hass: HomeAssistant) -> list[str]:
