@@ -77,18 +77,17 @@ def _async_follow_account(
     account is forgotten, so it comes back as new if it returns.  An empty list is
     taken for a passing fault of the API, not for a sold fleet: nothing is forgotten.
     """
-    listed_ids = [v.unique_id for v in listed]
-    selected: list[str] | None = entry.data.get(CONF_VEHICLES)
-    known: list[str] = entry.data.get(CONF_KNOWN_VEHICLES) or listed_ids
-    new = [car for car in listed_ids if car not in known]
     if listed:
-        known = [car for car in known if car in listed_ids]
-        selected = None if selected is None else [car for car in selected if car in listed_ids]
-    data = {**entry.data, CONF_KNOWN_VEHICLES: [*known, *new]}
-    if selected is not None:
-        data[CONF_VEHICLES] = [*selected, *new]
-    if data != entry.data:
-        hass.config_entries.async_update_entry(entry, data=data)
+        listed_ids = [v.unique_id for v in listed]
+        selected: list[str] | None = entry.data.get(CONF_VEHICLES)
+        # Entries from before the cars seen were remembered: nothing is new yet.
+        known = [car for car in entry.data.get(CONF_KNOWN_VEHICLES) or listed_ids if car in listed_ids]
+        new = [car for car in listed_ids if car not in known]
+        data = {**entry.data, CONF_KNOWN_VEHICLES: [*known, *new]}
+        if selected is not None:
+            data[CONF_VEHICLES] = [car for car in selected if car in listed_ids] + new
+        if data != entry.data:
+            hass.config_entries.async_update_entry(entry, data=data)
     wanted = entry.data.get(CONF_VEHICLES)
     return [v for v in listed if wanted is None or v.unique_id in wanted]
 
