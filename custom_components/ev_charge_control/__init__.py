@@ -46,7 +46,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
         )
     account = await provider.async_setup(hass, entry)
     vehicles = _async_follow_account(hass, entry, account.vehicles)
-    coordinators = {vehicle.unique_id: VehicleCoordinator(hass, entry, vehicle) for vehicle in vehicles}
+    coordinators = {
+        vehicle.unique_id: VehicleCoordinator(hass, entry, vehicle, account.on_command_error)
+        for vehicle in vehicles
+    }
     # Not async_config_entry_first_refresh: the account answered, so one car whose data
     # cannot be read now (a server error on its data, not on the list) must not keep
     # the others from loading. Its entities show unavailable until a poll works.
@@ -146,7 +149,7 @@ async def _async_sync_vehicles(
     for vehicle in wanted:
         if vehicle.unique_id in runtime.coordinators:
             continue
-        coordinator = VehicleCoordinator(hass, entry, vehicle)
+        coordinator = VehicleCoordinator(hass, entry, vehicle, account.on_command_error)
         await coordinator.async_refresh()
         runtime.coordinators[vehicle.unique_id] = coordinator
         added.append(coordinator)

@@ -66,7 +66,13 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
 
     config_entry: EVChargeControlConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: EVChargeControlConfigEntry, vehicle: Vehicle) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EVChargeControlConfigEntry,
+        vehicle: Vehicle,
+        on_command_error: Callable[[Vehicle, ApiError], None] | None = None,
+    ) -> None:
         super().__init__(
             hass,
             LOGGER,
@@ -76,6 +82,8 @@ class VehicleCoordinator(DataUpdateCoordinator[EVData]):
             always_update=False,
         )
         self.vehicle = vehicle
+        self.on_command_error = on_command_error
+        """The provider's reaction to a failed command (``AccountVehicles``)."""
         self._confirm_unsub: CALLBACK_TYPE | None = None
         self._decision_refresh_at: datetime | None = None
         self._rate_limited_until: datetime | None = None

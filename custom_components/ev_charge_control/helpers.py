@@ -31,9 +31,9 @@ from .api import (
     WakeTimeout,
 )
 from .api.errors import InvalidArgument
-from .const import CONF_DOMAIN, CONF_PROXY_URL, DOMAIN
+from .const import DOMAIN
 from .coordinator import VehicleCoordinator
-from .issues import async_clear_car_issues, async_raise_key_not_paired, async_raise_signing_not_set_up
+from .issues import async_clear_car_issues
 from .vehicle import Refusal, Vehicle
 
 # Protocol faults of signed commands that have a message of their own; the rest are
@@ -108,8 +108,9 @@ async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterato
     A rejected credential also starts reauthentication, so the user is asked to sign
     in again instead of seeing every later command fail.  So does a missing scope, as
     for a poll or a set-up: a token without the command scopes still polls, and signing
-    in again is the only way to grant them.  A car that turns out to need signing, or
-    not to know the key, gets its repair.
+    in again is the only way to grant them.  Anything else the failure means is the
+    provider's to say (``AccountVehicles.on_command_error``): a Tesla that turns out to
+    need signing, or not to know the key, gets its repair.
     """
     vehicle = coordinator.vehicle
     entry = coordinator.config_entry
@@ -120,12 +121,8 @@ async def handle_command_errors(coordinator: VehicleCoordinator) -> AsyncIterato
     except ApiError as err:
         if isinstance(err, (AuthenticationError, MissingScope)):
             entry.async_start_reauth(coordinator.hass)
-        elif isinstance(err, KeyNotPaired) and entry.data.get(CONF_DOMAIN):
-            async_raise_key_not_paired(
-                coordinator.hass, entry.entry_id, vehicle.unique_id, vehicle.name, entry.data[CONF_DOMAIN]
-            )
-        elif isinstance(err, SigningRequired) and not entry.data.get(CONF_PROXY_URL):
-            async_raise_signing_not_set_up(coordinator.hass, entry.entry_id, vehicle.unique_id, vehicle.name)
+        elif coordinator.on_command_error is not None:
+            coordinator.on_command_error(vehicle, err)
         raise command_error(vehicle, err) from err
     # The command went through: whatever a repair said about this car's signing is
     # fixed (the key was paired, signing set up), and would otherwise stay for good.

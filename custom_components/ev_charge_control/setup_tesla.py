@@ -11,14 +11,23 @@ from typing import Any
 
 from aiohttp import ClientError, ClientResponseError
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import ApiError, AuthenticationError, CommunicationError, LoginRequired, RateLimited, ServerError
+from .api import (
+    ApiError,
+    AuthenticationError,
+    CommunicationError,
+    KeyNotPaired,
+    LoginRequired,
+    RateLimited,
+    ServerError,
+    SigningRequired,
+)
 from .api.tesla import TeslaClient, Vehicle as ApiVehicle, create_ssl_context
 from .api.tesla.const import BASE_URL_NA
 from .api.tesla.signing import SigningKey
@@ -301,7 +310,19 @@ async def async_setup_tesla(hass: HomeAssistant, entry: EVChargeControlConfigEnt
         states = await account.async_vehicle_states()
         return [TeslaVehicle(account, summary, home) for summary in states.values()]
 
-    return AccountVehicles([TeslaVehicle(account, summary, home) for summary in summaries], discover)
+    @callback
+    def on_command_error(vehicle: Vehicle, err: ApiError) -> None:
+        """A refused command can tell that a car needs signing, or the key: its repair."""
+        if isinstance(err, KeyNotPaired) and entry.data.get(CONF_DOMAIN):
+            async_raise_key_not_paired(
+                hass, entry.entry_id, vehicle.unique_id, vehicle.name, entry.data[CONF_DOMAIN]
+            )
+        elif isinstance(err, SigningRequired) and not entry.data.get(CONF_PROXY_URL):
+            async_raise_signing_not_set_up(hass, entry.entry_id, vehicle.unique_id, vehicle.name)
+
+    return AccountVehicles(
+        [TeslaVehicle(account, summary, home) for summary in summaries], discover, on_command_error
+    )
 
 
 async def _async_check_signing(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from .api import CostCounter
+from .api import ApiError, CostCounter
 from .data import Capability, EVData
 
 
@@ -156,3 +156,6 @@ class AccountVehicles:
 
     vehicles: list[Vehicle]
     discover: Callable[[], Awaitable[list[Vehicle]]]
+    on_command_error: Callable[[Vehicle, ApiError], None] | None = None
+    """What the provider makes of a failed command beyond the message the user sees:
+    a Tesla that turns out to need signing, or not to know the key, gets its repair."""
