@@ -1,4 +1,4 @@
-"""Binary sensors: plugged in, charge port open, and whether the car is awake."""
+"""Binary sensors: plugged in, charging as the car reports it, charge port open, and awake."""
 
 from __future__ import annotations
 
@@ -35,6 +35,15 @@ BINARY_SENSORS: tuple[EVBinarySensorEntityDescription, ...] = (
         translation_key="plugged_in",
         device_class=BinarySensorDeviceClass.PLUG,
         is_on_fn=lambda data: data.plugged_in,
+    ),
+    EVBinarySensorEntityDescription(
+        # What the car reports, unlike the Charging switch, which shows the state asked
+        # for from the moment a command is accepted until the car's reading follows.
+        key="charging_measured",
+        translation_key="charging_measured",
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        capability=Capability.MEASURED_CHARGING,
+        is_on_fn=lambda data: data.charging_measured,
     ),
     EVBinarySensorEntityDescription(
         key="charge_port_open",

@@ -28,7 +28,10 @@ class Capability(StrEnum):
     CHARGING_WINDOWS = "charging_windows"
     """Charging between a start and an end datetime (the schedule_charging action)."""
     CHARGER_DETAILS = "charger_details"
-    """Charging state, power, rate, energy added, time to full."""
+    """Charging state, power, current, voltage, rate, energy added, time to full."""
+    MEASURED_CHARGING = "measured_charging"
+    """The car's own readings say whether it is charging (``EVData.charging_measured``),
+    apart from the state last asked for, which the Charging switch shows."""
     ODOMETER = "odometer"
     COMMAND_STATUS = "command_status"
     """Commands run asynchronously and report a status."""
@@ -77,6 +80,9 @@ class EVData:
     range_km: float | None = None
     charging: bool | None = None
     charging_status: ChargingStatus | None = None
+    charging_measured: bool | None = None
+    """Whether the car's last reading says it is charging. Commands never set it:
+    ``charging`` shows the state asked for right after a command, this waits for the car."""
     plugged_in: bool | None = None
     charge_limit: int | None = None
     charge_limit_min: int | None = None
@@ -85,6 +91,10 @@ class EVData:
     charging_amps: int | None = None
     charging_amps_max: int | None = None
     charger_power_kw: float | None = None
+    charger_current_a: float | None = None
+    """The current the car draws from the charger (0 while plugged in and not charging)."""
+    charger_voltage_v: float | None = None
+    """The charger's voltage as the car measures it (a few volts while not charging)."""
     charge_rate_km_h: float | None = None
     energy_added_kwh: float | None = None
     minutes_to_full: int | None = None

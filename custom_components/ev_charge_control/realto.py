@@ -74,6 +74,9 @@ UNKNOWN = "unknown"
 REALTO_CAPABILITIES = frozenset(
     {
         Capability.CHARGING,
+        # Readings carry isCharging; the switch shows the command's intent until one
+        # newer than the command confirms it, the measured sensor only the readings.
+        Capability.MEASURED_CHARGING,
         Capability.CHARGING_WINDOWS,
         Capability.ODOMETER,
         Capability.COMMAND_STATUS,
@@ -129,6 +132,9 @@ def reading_to_data(reading: Reading | None, previous: EVData, fetched_at: datet
         battery_level=battery_level,
         range_km=_number(reading.range_km, 0) if reading.range is not None else previous.range_km,
         charging=reading.is_charging if reading.is_charging is not None else previous.charging,
+        charging_measured=(
+            reading.is_charging if reading.is_charging is not None else previous.charging_measured
+        ),
         plugged_in=reading.is_plugged_in if reading.is_plugged_in is not None else previous.plugged_in,
         odometer_km=_number(reading.odometer_km, 0) if reading.odometer is not None else previous.odometer_km,
     )

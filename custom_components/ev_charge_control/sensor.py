@@ -16,6 +16,8 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfLength,
     UnitOfPower,
@@ -125,6 +127,28 @@ SENSORS: tuple[EVSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         capability=Capability.CHARGER_DETAILS,
         value_fn=lambda data, _v: data.charger_power_kw,
+    ),
+    # Same payload as the power, so free; enabled, and not diagnostic as in tesla_fleet:
+    # they are what a solar-surplus automation sets the charging current by.
+    EVSensorEntityDescription(
+        key="charger_current",
+        translation_key="charger_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.charger_current_a,
+    ),
+    EVSensorEntityDescription(
+        key="charger_voltage",
+        translation_key="charger_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        capability=Capability.CHARGER_DETAILS,
+        value_fn=lambda data, _v: data.charger_voltage_v,
     ),
     EVSensorEntityDescription(
         key="charge_rate",

@@ -72,6 +72,7 @@ TESLA_CAPABILITIES = frozenset(
         Capability.SCHEDULED_CHARGING,
         Capability.SCHEDULED_DEPARTURE,
         Capability.CHARGER_DETAILS,
+        Capability.MEASURED_CHARGING,
         Capability.API_COSTS,
         Capability.AWAKE_STATE,
     }
@@ -111,6 +112,20 @@ def _km(miles: float | None) -> float | None:
     return None if miles is None else round(miles * MILES_TO_KM, 2)
 
 
+def _measured_charging(charge: ChargeState) -> bool | None:
+    """Whether the car says it charges: Charging, or Starting.
+
+    Starting is the car's own word that a session is under way (it has accepted the
+    start and is ramping up with the charger, for seconds); a read ~15 s after a start
+    often lands in it, and the next one is 9 minutes later.  Home Assistant's
+    tesla_fleet and Tessie count it as charging too (core PR #136562).  The current
+    sensor shows 0 A while it lasts.  A state this version does not know reads as unknown.
+    """
+    if charge.charging_state is None or charge.charging_state is ChargingState.UNKNOWN:
+        return None
+    return charge.is_charging
+
+
 def charge_state_to_data(charge: ChargeState, fetched_at: datetime) -> EVData:
     """Tesla's ``charge_state`` as the integration's neutral snapshot."""
     minutes = charge.minutes_to_full_charge
@@ -125,6 +140,7 @@ def charge_state_to_data(charge: ChargeState, fetched_at: datetime) -> EVData:
         range_km=_km(charge.battery_range),
         charging=charge.is_charging if charge.charging_state is not None else None,
         charging_status=_CHARGING_STATUS.get(charge.charging_state) if charge.charging_state else None,
+        charging_measured=_measured_charging(charge),
         plugged_in=charge.is_plugged_in,
         charge_limit=charge.charge_limit_soc,
         charge_limit_min=charge.charge_limit_soc_min,
@@ -133,6 +149,10 @@ def charge_state_to_data(charge: ChargeState, fetched_at: datetime) -> EVData:
         charging_amps=charge.charge_current_request,
         charging_amps_max=charge.charge_current_request_max,
         charger_power_kw=charge.charger_power,
+        # 0 A (and a few volts) while plugged in and not charging is the car's reading;
+        # null, sent by some firmware while unplugged, stays unknown.
+        charger_current_a=charge.charger_actual_current,
+        charger_voltage_v=charge.charger_voltage,
         charge_rate_km_h=_km(charge.charge_rate),
         energy_added_kwh=charge.charge_energy_added,
         minutes_to_full=minutes,

@@ -59,6 +59,7 @@ async def test_entities_follow_what_the_platform_supports(
         "range",
         "odometer",
         "plugged_in",
+        "charging_measured",
         "last_command",
         "cooldown_end",
         "data_updated",
