@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -24,10 +25,13 @@ from homeassistant.const import (
     UnitOfSpeed,
     UnitOfTime,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_utc_time_change
+from homeassistant.util import dt as dt_util
 
-from .coordinator import EVChargeControlConfigEntry
+from .api_usage import ApiUsageStoredData, MonthlyUsage, monthly_usage
+from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, ChargingStatus, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
 from .vehicle import Vehicle
@@ -54,11 +58,20 @@ def _cost(vehicle: Vehicle, field: str) -> float | int | None:
     return None if costs is None else costs.as_dict()[field]
 
 
+@dataclass(frozen=True, kw_only=True)
+class EVApiUsageSensorEntityDescription(EVSensorEntityDescription):
+    """An API usage sensor: ``value_fn`` reads this run's counter, and the sensor shows
+    this month's usage, kept across restarts (``EVApiUsageSensor``)."""
+
+
 def _requests_sensor(category: str) -> EVSensorEntityDescription:
-    return EVSensorEntityDescription(
+    return EVApiUsageSensorEntityDescription(
         key=f"api_{category}_requests",
         translation_key=f"api_{category}_requests",
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        # TOTAL with last_reset (the month's start), not TOTAL_INCREASING: the reset is
+        # known, so it is stated rather than guessed from a drop, and the attribute says
+        # since when the month counts; as for the cost, whose MONETARY allows only TOTAL.
+        state_class=SensorStateClass.TOTAL,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         capability=Capability.API_COSTS,
@@ -226,11 +239,13 @@ SENSORS: tuple[EVSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data, _v: data.updated_at,
     ),
-    EVSensorEntityDescription(
+    # At Tesla's list prices in USD, before the monthly credit: not the bill.
+    EVApiUsageSensorEntityDescription(
         key="api_cost",
         translation_key="api_cost",
         device_class=SensorDeviceClass.MONETARY,
         native_unit_of_measurement="USD",
+        state_class=SensorStateClass.TOTAL,
         suggested_display_precision=3,
         entity_category=EntityCategory.DIAGNOSTIC,
         capability=Capability.API_COSTS,
@@ -247,7 +262,13 @@ async def async_setup_entry(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    async_setup_vehicle_entities(entry, async_add_entities, EVSensor, SENSORS)
+    async_setup_vehicle_entities(entry, async_add_entities, _sensor_entity, SENSORS)
+
+
+def _sensor_entity(coordinator: VehicleCoordinator, description: EVSensorEntityDescription) -> EVSensor:
+    if isinstance(description, EVApiUsageSensorEntityDescription):
+        return EVApiUsageSensor(coordinator, description)
+    return EVSensor(coordinator, description)
 
 
 class EVSensor(EVEntity, SensorEntity):
@@ -264,3 +285,54 @@ class EVSensor(EVEntity, SensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         return self.entity_description.attributes_fn(self.data)
+
+
+class EVApiUsageSensor(EVSensor, RestoreSensor):
+    """This month's API usage: restored at start, counted on, reset when the month turns."""
+
+    _usage: MonthlyUsage | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        # Before the coordinator's updates reach it, so no state is written without it.
+        counter = self.coordinator.vehicle.costs
+        if counter is not None:
+            restored = await self.async_get_last_extra_data()
+            assert self.unique_id is not None
+            self._usage = monthly_usage(
+                self.hass, self.unique_id, counter, None if restored is None else restored.as_dict()
+            )
+        await super().async_added_to_hass()
+        # Shown as 0 from the month's first second, not from the next poll.
+        self.async_on_remove(
+            async_track_utc_time_change(self.hass, self._async_midnight, hour=0, minute=0, second=0)
+        )
+
+    @callback
+    def _async_midnight(self, now: datetime) -> None:
+        if now.day == 1:
+            self.async_write_ha_state()
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        return self._this_month()
+
+    @property
+    @override
+    def last_reset(self) -> datetime | None:
+        if self._usage is None:
+            return None
+        self._this_month()  # turns the month if it has, whichever of the two is read first
+        return self._usage.period_start
+
+    def _this_month(self) -> float | None:
+        raw = self.entity_description.value_fn(self.data, self.coordinator.vehicle)
+        if self._usage is None or not isinstance(raw, int | float):
+            return None
+        return self._usage.value(raw, dt_util.utcnow())
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> ApiUsageStoredData:
+        return ApiUsageStoredData(self.native_value, self.native_unit_of_measurement, self.last_reset)
