@@ -1,7 +1,9 @@
 """The re.alto energy platform's EV endpoints (entities, readings, commands)."""
 
-from .client import PRICES_USD, CooldownFailedCommands, RealtoClient, cooldown_until, raise_for_status
+from .client import PRICES_USD, RealtoClient
 from .const import BASE_URL, CANCEL_PATH, COOLDOWN_SECONDS, CommandStatus, CommandType
+from .cooldown import CooldownFailedCommands, cooldown_until
+from .errors import raise_for_status
 from .models import (
     Command,
     CommandBatch,
