@@ -258,6 +258,20 @@ async def test_entries_from_before_known_vehicles_learn_them(
     assert list(config_entry.runtime_data.coordinators) == [VIN]
 
 
+async def test_an_account_listing_no_car_at_start_removes_no_device(
+    hass: HomeAssistant, config_entry: MockConfigEntry, sim: SimulatorHandle
+) -> None:
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=config_entry.entry_id, identifiers={(DOMAIN, VIN)}, name="Model 3"
+    )
+    sim.world.accounts[ACCOUNT_ID].vins.clear()
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert dr.async_get(hass).async_get(device.id) is not None
+    assert config_entry.data[CONF_KNOWN_VEHICLES] == [VIN, LEFT_OUT]
+    assert config_entry.data[CONF_VEHICLES] == [VIN]
+
+
 # ------------------------------------------------------- choosing the cars again
 async def _reconfigure_cars(hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatorHandle) -> Any:
     """Reconfigure keeps the API URL and goes on to the car choice."""
