@@ -130,6 +130,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
                     )
                 )
     out += signed_targets(results)
+    out += realto_targets(results)
     for size in (1, 10, 50):
         ours = results.get(f"fleet-{size}-ours")
         if ours is None:
@@ -257,6 +258,186 @@ def signed_targets(results: dict[str, dict[str, Any]]) -> list[Target]:
             )
         )
     return out
+
+
+# ------------------------------------------------------------------------- re.alto
+REALTO_POLICIES = ["ours", "naive"]
+REALTO_LABELS = {"ours": "EV Charge Control", "naive": "Naive client (status every second)"}
+REALTO_KINDS = ["token", "entities", "readings", "commands", "status", "command_lists", "cancel"]
+
+
+def _realto(results: dict[str, dict[str, Any]], policy: str) -> dict[str, Any] | None:
+    return results.get(f"realto-{policy}")
+
+
+def _ran(r: dict[str, Any]) -> list[tuple[str, float, str]]:
+    return [(c["type"], c["trigger_s"], c["status"]) for c in r["commands"]]
+
+
+def realto_targets(results: dict[str, dict[str, Any]]) -> list[Target]:
+    """Issue #14: the re.alto evening, ours against the naive client, in simulated time."""
+    ours, naive = _realto(results, "ours"), _realto(results, "naive")
+    label = "re.alto evening"
+    if ours is None or naive is None:
+        return [Target("results present", label, "missing", False)]
+    polls, naive_polls = ours["status_polls_per_command"], naive["status_polls_per_command"]
+    return [
+        Target(
+            "status polls per command ≤ 1/10 of the naive client's",
+            label,
+            f"{polls:g} vs {naive_polls:g}",
+            polls <= naive_polls / 10 + 1e-9,
+        ),
+        Target(
+            "every command's end shown ≤ 60 s after the platform's",
+            label,
+            f"{ours['commands_created'] - ours['end_never_shown']}/{ours['commands_created']} shown "
+            f"(slowest {_seconds(ours['end_shown_max_s'])})",
+            ours["end_never_shown"] == 0 and (ours["end_shown_max_s"] or 0.0) <= 60,
+        ),
+        Target(
+            "no command sent inside the cooldown, none with ignoreCooldown",
+            label,
+            f"{ours['cooldown_refused_by_platform']} refused by the platform, "
+            f"{ours['ignore_cooldown_commands']} ignoring it (naive: {naive['cooldown_refused_by_platform']} refused)",
+            ours["cooldown_refused_by_platform"] == 0 and ours["ignore_cooldown_commands"] == 0,
+        ),
+        Target(
+            "the same commands run on the car as the naive client's",
+            label,
+            f"{ours['commands_created']} vs {naive['commands_created']}, "
+            f"{'same' if _ran(ours) == _ran(naive) else 'NOT the same'} types, times and outcomes",
+            _ran(ours) == _ran(naive),
+        ),
+        Target(
+            "requests ≤ ¼ of the naive client's",
+            label,
+            f"{ours['requests_total']} vs {naive['requests_total']}",
+            ours["requests_total"] * 4 <= naive["requests_total"],
+        ),
+    ]
+
+
+def realto_table(results: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        (
+            "| Policy | Requests | Token | Entities | Readings | Commands sent | Status polls (per command) | "
+            "Command lists | Refused by the cooldown: platform / locally | 401 answers | "
+            "End shown after the platform's (median / slowest) | Charging | Battery at 06:00 |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for policy in REALTO_POLICIES:
+        r = _realto(results, policy)
+        if r is None:
+            continue
+        req = r["requests"]
+        local = sum(n for k, n in r["refused_locally"].items() if "cooldown" in k)
+        never = f", {r['end_never_shown']} never" if r["end_never_shown"] else ""
+        lines.append(
+            f"| {REALTO_LABELS[policy]} | {r['requests_total']} | {req.get('token', 0)} | "
+            f"{req.get('entities', 0)} | {req.get('readings', 0)} | {req.get('commands', 0)} | "
+            f"{req.get('status', 0)} ({r['status_polls_per_command']:g}) | {req.get('command_lists', 0)} | "
+            f"{r['cooldown_refused_by_platform']} / {local} | {r['unauthorized']} | "
+            f"{_seconds(r['end_shown_median_s'])} / {_seconds(r['end_shown_max_s'])}{never} | "
+            f"{r['charging_minutes']} min | {r['battery_end']:.1f} % |"
+        )
+    ours, naive = _realto(results, "ours"), _realto(results, "naive")
+    if ours is None or naive is None:
+        return "\n".join(lines)
+    lines += [
+        "",
+        "| Command (platform) | Trigger | Outcome | Ended at the platform | Ours shows it | Naive client shows it |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    naive_shown = {(c["type"], c["trigger_s"]): c["shown_after_s"] for c in naive["commands"]}
+    for c in ours["commands"]:
+        other = naive_shown.get((c["type"], c["trigger_s"]))
+        ended = "-" if c["ended_s"] is None else _clock((c["ended_s"] + REALTO_START_HOUR * 3600) % 86_400)
+        lines.append(
+            f"| {c['type']} | {_clock((c['trigger_s'] + REALTO_START_HOUR * 3600) % 86_400)} | {c['status']} | "
+            f"{ended} | {_after(c['shown_after_s'])} | {_after(other)} |"
+        )
+    return "\n".join(lines)
+
+
+REALTO_START_HOUR = 16
+"""The evening starts at 16:00 UTC (``bench/realto_day.py``)."""
+
+
+def _after(seconds: float | None) -> str:
+    return "never" if seconds is None else f"+{seconds:.1f} s"
+
+
+# ------------------------------------------------------------------------- summary
+SUMMARY_DAYS = [(day, setting) for day in DAYS for setting in SETTINGS]
+
+
+def _ratio(ours: float | None, other: float | None) -> str:
+    if ours is None or other is None or (other == 0 and ours == 0):
+        return "-"
+    if other == 0:
+        return "∞"
+    return f"{ours / other:.2f}"
+
+
+def _policies_in(results: dict[str, dict[str, Any]], day: str, setting: str) -> list[str]:
+    """Every policy with results for the day: the known ones first, then any other."""
+    prefix = f"day-{day}-{setting}-"
+    found = [key.removeprefix(prefix) for key in results if key.startswith(prefix)]
+    known = [p for p in [*TABLE_POLICIES, "ours_signed_restart"] if p in found]
+    return known + sorted(p for p in found if p not in known)
+
+
+def summary_table(results: dict[str, dict[str, Any]]) -> str:
+    """Issue #14: every scenario and policy in one table, with ours ÷ each policy.
+
+    Tesla days: cost, wakes, minutes asleep, slowest confirmation. The re.alto evening:
+    requests instead of cost (re.alto bills nothing per request), and the time from a
+    command's end at the platform to its showing.
+    """
+    lines = [
+        (
+            "| Scenario | Policy | Cost per day (ours ÷ this) | Wakes (ours ÷ this) | "
+            "Minutes asleep (ours ÷ this) | Confirm time, slowest (ours ÷ this) |"
+        ),
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for day, setting in SUMMARY_DAYS:
+        ours = _day(results, day, setting, "ours")
+        for policy in _policies_in(results, day, setting):
+            r = _day(results, day, setting, policy)
+            assert r is not None
+            never = f", {r['never_confirmed']} never" if r.get("never_confirmed") else ""
+            if policy == "ours" or ours is None:
+                cells = [
+                    f"${r['cost_usd']:.3f}",
+                    str(r["wakes"]),
+                    str(r["asleep_minutes"]),
+                    f"{_seconds(r['confirm_max_s'])}{never}",
+                ]
+            else:
+                cells = [
+                    f"${r['cost_usd']:.3f} ({_ratio(ours['cost_usd'], r['cost_usd'])})",
+                    f"{r['wakes']} ({_ratio(ours['wakes'], r['wakes'])})",
+                    f"{r['asleep_minutes']} ({_ratio(ours['asleep_minutes'], r['asleep_minutes'])})",
+                    f"{_seconds(r['confirm_max_s'])}{never} ({_ratio(ours['confirm_max_s'], r['confirm_max_s'])})",
+                ]
+            lines.append(f"| {day}, {setting} | {LABELS.get(policy, policy)} | {' | '.join(cells)} |")
+    ours = _realto(results, "ours")
+    for policy in REALTO_POLICIES:
+        r = _realto(results, policy)
+        if r is None:
+            continue
+        shown = f"{_seconds(r['end_shown_max_s'])} after the platform"
+        if policy == "ours" or ours is None:
+            requests, end = f"{r['requests_total']} requests", shown
+        else:
+            ratio = _ratio(ours["requests_total"], r["requests_total"])
+            requests = f"{r['requests_total']} requests ({ratio})"
+            end = f"{shown} ({_ratio(ours['end_shown_max_s'], r['end_shown_max_s'])})"
+        lines.append(f"| re.alto evening | {REALTO_LABELS[policy]} | {requests} | - | - | {end} |")
+    return "\n".join(lines)
 
 
 def _clock(seconds: float) -> str:
@@ -532,6 +713,8 @@ def render(results: dict[str, dict[str, Any]], items: list[Target]) -> str:
     )
     replacements = {
         "{{SUMMARY}}": summary,
+        "{{SUMMARY_TABLE}}": summary_table(results),
+        "{{REALTO}}": realto_table(results),
         "{{TARGETS}}": targets_table(items),
         "{{COMMUTER_ON}}": day_table(results, "commuter", "on"),
         "{{COMMUTER_OFF}}": day_table(results, "commuter", "off"),
