@@ -22,12 +22,22 @@ OUTPUT = ROOT / "BENCHMARKS.md"
 CHARTS = Path(__file__).parent / "charts"
 POLICIES = ["ours", "tesla_fleet", "hacs_tesla", "naive"]
 """In the charts (ours signed would draw on top of ours)."""
-TABLE_POLICIES = ["ours", "ours_signed", "tesla_fleet", "hacs_tesla", "naive"]
+TABLE_POLICIES = [
+    "ours",
+    "ours_signed",
+    "tesla_fleet",
+    "tesla_fleet_real",
+    "teslemetry_real",
+    "hacs_tesla",
+    "naive",
+]
 LABELS = {
     "ours": "EV Charge Control",
     "ours_signed": "EV Charge Control, signed here",
     "ours_signed_restart": "EV Charge Control, signed here, restarted",
     "tesla_fleet": "HA Tesla Fleet",
+    "tesla_fleet_real": "Tesla Fleet (real code)",
+    "teslemetry_real": "Teslemetry (real code)",
     "hacs_tesla": "HACS Tesla",
     "naive": "1-minute poller",
 }
@@ -130,6 +140,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
                     )
                 )
     out += signed_targets(results)
+    out += real_targets(results)
     out += realto_targets(results)
     for size in (1, 10, 50):
         ours = results.get(f"fleet-{size}-ours")
@@ -176,6 +187,75 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
             )
         )
     return out
+
+
+def real_targets(results: dict[str, dict[str, Any]]) -> list[Target]:
+    """Issue #14: the targets set against the re-implemented Tesla Fleet, against the real one."""
+    out: list[Target] = []
+    for day in DAYS:
+        for setting, description in SETTINGS.items():
+            ours = _day(results, day, setting, "ours")
+            real = _day(results, day, setting, "tesla_fleet_real")
+            label = f"{day}, {description}, against Home Assistant's own Tesla Fleet"
+            if ours is None or real is None:
+                out.append(Target("results present", label, "missing", False))
+                continue
+            half = day == "solar" or setting == "on"
+            limit = real["cost_usd"] / 2 if half else real["cost_usd"]
+            out.append(
+                Target(
+                    "cost ≤ ½ Tesla Fleet's" if half else "cost ≤ Tesla Fleet's",
+                    label,
+                    f"${ours['cost_usd']:.3f} vs ${real['cost_usd']:.3f}",
+                    ours["cost_usd"] <= limit + 1e-9,
+                )
+            )
+            out.append(
+                Target(
+                    "charge-state age while charging ≤ Tesla Fleet's",
+                    label,
+                    f"{_minutes(ours['max_charge_age_s'])} vs {_minutes(real['max_charge_age_s'])}",
+                    ours["max_charge_age_s"] <= real["max_charge_age_s"] + 1e-6,
+                )
+            )
+            out.append(
+                Target(
+                    "asleep ≥ Tesla Fleet's",
+                    label,
+                    f"{ours['asleep_minutes']} vs {real['asleep_minutes']} min",
+                    ours["asleep_minutes"] >= real["asleep_minutes"],
+                )
+            )
+    return out
+
+
+def real_anchor_table(results: dict[str, dict[str, Any]]) -> str:
+    """Issue #14: the re-implemented anchor beside Home Assistant's own code, day by day."""
+    lines = [
+        (
+            "| Day | Policy | Cost | Data | Commands | Free requests | Wakes | Asleep | "
+            "Oldest charge state while charging | Command → confirmed (max) | Requests failed |"
+        ),
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for day in DAYS:
+        for setting in SETTINGS:
+            for policy in ("tesla_fleet", "tesla_fleet_real", "teslemetry_real"):
+                r = _day(results, day, setting, policy)
+                if r is None:
+                    continue
+                req = r["requests"]
+                never = f", {r['never_confirmed']} never" if r["never_confirmed"] else ""
+                failed = ", ".join(
+                    f"{k.removeprefix('failed:')}: {n}" for k, n in r["request_errors"].items()
+                )
+                lines.append(
+                    f"| {day}, {setting} | {LABELS[policy]} | ${r['cost_usd']:.3f} | {req['data']} | "
+                    f"{req['command']} | {req['free']} | {req['wake']} | {r['asleep_minutes']} min | "
+                    f"{_minutes(r['max_charge_age_s'])} | {_seconds(r['confirm_max_s'])}{never} | "
+                    f"{failed or 'none'} |"
+                )
+    return "\n".join(lines)
 
 
 def _handshakes(r: dict[str, Any]) -> int:
@@ -726,6 +806,7 @@ def render(results: dict[str, dict[str, Any]], items: list[Target]) -> str:
         "{{SIGNED}}": signed_table(results),
         "{{SIGNED_RESTART}}": restart_table(results),
         "{{SIGNED_ANCHORS}}": anchors_signed_table(results),
+        "{{REAL_ANCHORS}}": real_anchor_table(results),
         "{{WALL}}": os.environ.get("BENCH_WALL", "(not timed: run scripts/bench)"),
         "{{MACHINE}}": os.environ.get("BENCH_MACHINE", f"{os.cpu_count()} CPUs"),
     }

@@ -190,6 +190,14 @@ class TeslaApi:
         chunk = everything[(page - 1) * per_page : page * per_page]
         return web.json_response({"response": chunk, "count": len(everything)})
 
+    async def products(self, request: web.Request) -> web.Response:
+        """The account's vehicles (the simulator has no energy sites), as ``/vehicles`` lists them."""
+        account = self.authenticate(request, ())
+        if isinstance(account, web.Response):
+            return account
+        everything = [self.world.vehicles[vin].summary() for vin in account.vins]
+        return web.json_response({"response": everything, "count": len(everything)})
+
     async def vehicle(self, request: web.Request) -> web.Response:
         found = self._account_and_vehicle(request, ("vehicle_device_data",))
         if isinstance(found, web.Response):
@@ -339,6 +347,7 @@ def add_routes(app: web.Application, world: World, mode: str) -> None:
         app.router.add_get(prefix + "/api/1/users/me", api.users_me)
         app.router.add_get(prefix + "/api/1/users/region", api.users_region)
         app.router.add_get(prefix + "/api/1/vehicles", api.vehicles)
+        app.router.add_get(prefix + "/api/1/products", api.products)
         app.router.add_get(vehicle, api.vehicle)
         app.router.add_get(vehicle + "/vehicle_data", api.vehicle_data)
         app.router.add_post(vehicle + "/wake_up", api.wake_up)
