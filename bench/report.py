@@ -156,34 +156,30 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
                 ours["state_checks_per_cycle_max"] == 1 and ours["requests_naming_asleep_cars_per_hour"] == 0,
             )
         )
-        if size == 50:
-            memory = max(ours["rss_delta_mb"], ours["traced_mb"])
-            out.append(
-                Target(
-                    "setup < 2 s and < 50 MB",
-                    "fleet of 50",
-                    f"{ours['setup_seconds']:.2f} s, {memory:.1f} MB",
-                    ours["setup_seconds"] < 2 and memory < 50,
-                )
-            )
+        # Setup seconds and memory are in the fleet table, not targets: wall time and
+        # resident memory depend on the machine and its load (issue #14).
     latency = results.get("latency")
     if latency is None:
         out.append(Target("results present", "latency", "missing", False))
     else:
+        # In simulated time (bench/test_latency.py): what the integration waits for,
+        # not how fast this machine runs it; the wall-clock figures are only reported.
         out.append(
             Target(
-                "switch command at the API ≤ 100 ms after the call",
+                "switch command at the API ≤ 100 ms after the call (simulated time)",
                 "awake car",
-                f"{latency['switch_max_s'] * 1000:.1f} ms (slowest of {latency['switch_rounds']})",
+                f"{latency['switch_max_s'] * 1000:.0f} ms (slowest of {latency['switch_rounds']})",
                 latency["switch_max_s"] <= 0.1,
             )
         )
         out.append(
             Target(
-                "number command ≤ 2 s after the last change",
+                "number command ≤ 2 s after the last change, one per drag (simulated time)",
                 "awake car",
-                f"{latency['number_after_last_change_max_s']:.2f} s",
-                latency["number_after_last_change_max_s"] <= 2.0,
+                f"{latency['number_after_last_change_max_s']:.2f} s, "
+                f"{latency['number_commands_per_drag_max']} command per drag (most of {latency['number_rounds']})",
+                latency["number_after_last_change_max_s"] <= 2.0
+                and latency["number_commands_per_drag_max"] == 1,
             )
         )
     return out
@@ -600,7 +596,7 @@ def fleet_table(results: dict[str, dict[str, Any]]) -> str:
             )
     setup = [
         "",
-        "| Cars | Entities | Setup (wall) | Requests during setup | Resident memory added | Python allocations (tracemalloc) |",
+        "| Cars | Entities | Setup (wall, reported only) | Requests during setup | Resident memory added (reported only) | Python allocations (tracemalloc) |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for size in (1, 10, 50):
@@ -711,24 +707,54 @@ def anchors_signed_table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def latency_table(results: dict[str, dict[str, Any]]) -> str:
-    r = results.get("latency")
+    r, wall = results.get("latency"), results.get("latency-wall")
     if r is None:
         return "(no latency results)"
-    return "\n".join(
-        [
-            "| Measured (wall time, awake car) | Result |",
-            "|---|---:|",
-            (
-                f"| `switch.turn_on`/`turn_off` → command at the API, median of {r['switch_rounds']} | "
-                f"{r['switch_median_s'] * 1000:.1f} ms |"
-            ),
-            f"| the same, slowest | {r['switch_max_s'] * 1000:.1f} ms |",
-            (
-                f"| dragged `number` (5 values, 100 ms apart) → one command, after the last change, slowest of "
-                f"{r['number_rounds']} | {r['number_after_last_change_max_s']:.2f} s (window {r['coalesce_delay_s']:g} s) |"
-            ),
-        ]
-    )
+    lines = [
+        "| Measured (awake car) | Simulated time (the targets) | Wall time (reported only) |",
+        "|---|---:|---:|",
+        (
+            f"| `switch.turn_on`/`turn_off` → command at the API, median of {r['switch_rounds']} | "
+            f"{r['switch_median_s'] * 1000:.0f} ms | "
+            + ("-" if wall is None else f"{wall['switch_median_s'] * 1000:.1f} ms")
+            + " |"
+        ),
+        (
+            f"| the same, slowest | {r['switch_max_s'] * 1000:.0f} ms | "
+            + ("-" if wall is None else f"{wall['switch_max_s'] * 1000:.1f} ms")
+            + " |"
+        ),
+        (
+            f"| dragged `number` ({r['drag_values']} values, {r['drag_spacing_s'] * 1000:.0f} ms apart) → "
+            f"{r['number_commands_per_drag_max']} command, after the last change, slowest of {r['number_rounds']} | "
+            f"{r['number_after_last_change_max_s']:.2f} s (window {r['coalesce_delay_s']:g} s) | - |"
+        ),
+    ]
+    return "\n".join(lines)
+
+
+STABILITY = Path(__file__).parent / "stability.json"
+"""Written by ``scripts/bench --under-load N`` (``bench/stability.py``)."""
+
+
+def stability_table() -> str:
+    if not STABILITY.exists():
+        return "(not run yet: `scripts/bench --under-load 3`)"
+    s = json.loads(STABILITY.read_text())
+    targets = sorted({n for n in s["targets"] if n is not None})
+    lines = [
+        "| Runs | CPU burners (CPUs) | Targets per run | Verdicts identical | All pass | Wall time per run |",
+        "|---:|---:|---:|---|---|---|",
+        (
+            f"| {s['runs']} | {s['burners']} ({s['cpus']}) | "
+            f"{', '.join(map(str, targets)) or '-'}{'' if None not in s['targets'] else ', a run without'} | "
+            f"{'yes' if s['identical'] else '**no**'} | {'yes' if s['all_pass'] else '**no**'} | "
+            f"{', '.join(f'{w} s' for w in s['wall_seconds'])} |"
+        ),
+    ]
+    lines += [f"\nDiffered between runs: {d}." for d in s["differing"]]
+    lines += [f"\nFailed in a run: {f}." for f in s["failing"]]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------ charts
@@ -808,6 +834,7 @@ def render(results: dict[str, dict[str, Any]], items: list[Target]) -> str:
         "{{SIGNED_ANCHORS}}": anchors_signed_table(results),
         "{{REAL_ANCHORS}}": real_anchor_table(results),
         "{{WALL}}": os.environ.get("BENCH_WALL", "(not timed: run scripts/bench)"),
+        "{{STABILITY}}": stability_table(),
         "{{MACHINE}}": os.environ.get("BENCH_MACHINE", f"{os.cpu_count()} CPUs"),
     }
     for key, value in replacements.items():
@@ -821,6 +848,11 @@ def main() -> int:
         print(f"no results in {RESULTS}; run pytest bench first", file=sys.stderr)  # noqa: T201
         return 2
     items = targets(results)
+    if verdicts := os.environ.get("BENCH_VERDICTS"):
+        # For scripts/bench --under-load (bench/stability.py): the verdicts alone.
+        Path(verdicts).write_text(
+            json.dumps([{"target": t.name, "scenario": t.scenario, "passed": t.passed} for t in items])
+        )
     written = charts(results)
     OUTPUT.write_text(render(results, items))
     for item in items:
