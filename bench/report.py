@@ -73,6 +73,32 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} s"
 
 
+def _against_fleet(ours: dict[str, Any], fleet: dict[str, Any], label: str, *, half: bool) -> list[Target]:
+    """Cost, charge-state age and sleep of ours against a Tesla Fleet run (the
+    re-implemented anchor's or Home Assistant's own code's)."""
+    limit = fleet["cost_usd"] / 2 if half else fleet["cost_usd"]
+    return [
+        Target(
+            "cost ≤ ½ Tesla Fleet's" if half else "cost ≤ Tesla Fleet's",
+            label,
+            f"${ours['cost_usd']:.3f} vs ${fleet['cost_usd']:.3f}",
+            ours["cost_usd"] <= limit + 1e-9,
+        ),
+        Target(
+            "charge-state age while charging ≤ Tesla Fleet's",
+            label,
+            f"{_minutes(ours['max_charge_age_s'])} vs {_minutes(fleet['max_charge_age_s'])}",
+            ours["max_charge_age_s"] <= fleet["max_charge_age_s"] + 1e-6,
+        ),
+        Target(
+            "asleep ≥ Tesla Fleet's",
+            label,
+            f"{ours['asleep_minutes']} vs {fleet['asleep_minutes']} min",
+            ours["asleep_minutes"] >= fleet["asleep_minutes"],
+        ),
+    ]
+
+
 # ----------------------------------------------------------------------------- targets
 def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
     out: list[Target] = []
@@ -84,24 +110,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
             if ours is None or fleet is None:
                 out.append(Target("results present", label, "missing", False))
                 continue
-            half = day == "solar" or setting == "on"
-            limit = fleet["cost_usd"] / 2 if half else fleet["cost_usd"]
-            out.append(
-                Target(
-                    "cost ≤ ½ Tesla Fleet's" if half else "cost ≤ Tesla Fleet's",
-                    label,
-                    f"${ours['cost_usd']:.3f} vs ${fleet['cost_usd']:.3f}",
-                    ours["cost_usd"] <= limit + 1e-9,
-                )
-            )
-            out.append(
-                Target(
-                    "charge-state age while charging ≤ Tesla Fleet's",
-                    label,
-                    f"{_minutes(ours['max_charge_age_s'])} vs {_minutes(fleet['max_charge_age_s'])}",
-                    ours["max_charge_age_s"] <= fleet["max_charge_age_s"] + 1e-6,
-                )
-            )
+            out += _against_fleet(ours, fleet, label, half=day == "solar" or setting == "on")
             out.append(
                 Target(
                     "every command confirmed within 30 s",
@@ -114,14 +123,6 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
             out.append(
                 Target(
                     "no wake nobody asked for", label, str(ours["wakes_unasked"]), ours["wakes_unasked"] == 0
-                )
-            )
-            out.append(
-                Target(
-                    "asleep ≥ Tesla Fleet's",
-                    label,
-                    f"{ours['asleep_minutes']} vs {fleet['asleep_minutes']} min",
-                    ours["asleep_minutes"] >= fleet["asleep_minutes"],
                 )
             )
             if day == "solar":
@@ -196,32 +197,7 @@ def real_targets(results: dict[str, dict[str, Any]]) -> list[Target]:
             if ours is None or real is None:
                 out.append(Target("results present", label, "missing", False))
                 continue
-            half = day == "solar" or setting == "on"
-            limit = real["cost_usd"] / 2 if half else real["cost_usd"]
-            out.append(
-                Target(
-                    "cost ≤ ½ Tesla Fleet's" if half else "cost ≤ Tesla Fleet's",
-                    label,
-                    f"${ours['cost_usd']:.3f} vs ${real['cost_usd']:.3f}",
-                    ours["cost_usd"] <= limit + 1e-9,
-                )
-            )
-            out.append(
-                Target(
-                    "charge-state age while charging ≤ Tesla Fleet's",
-                    label,
-                    f"{_minutes(ours['max_charge_age_s'])} vs {_minutes(real['max_charge_age_s'])}",
-                    ours["max_charge_age_s"] <= real["max_charge_age_s"] + 1e-6,
-                )
-            )
-            out.append(
-                Target(
-                    "asleep ≥ Tesla Fleet's",
-                    label,
-                    f"{ours['asleep_minutes']} vs {real['asleep_minutes']} min",
-                    ours["asleep_minutes"] >= real["asleep_minutes"],
-                )
-            )
+            out += _against_fleet(ours, real, label, half=day == "solar" or setting == "on")
     return out
 
 
