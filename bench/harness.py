@@ -20,7 +20,7 @@ import json
 import os
 from pathlib import Path
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -71,6 +71,25 @@ def save(name: str, result: dict[str, Any]) -> None:
 
 def sleep_after(day: BenchDay) -> float:
     return float(day.spec.get("defaults", {}).get("settings", {}).get("sleep_after", 900))
+
+
+class SteppedAnchor(Protocol):
+    """A client run on the simulated clock: it says when it next wants to run."""
+
+    @property
+    def next_run(self) -> float: ...
+
+    async def run(self, now: float) -> None: ...
+
+
+async def step_anchor(anchor: SteppedAnchor, clock: FakeClock, target: float) -> None:
+    """Move ``clock`` to ``target``, running ``anchor`` at every moment it asked for."""
+    while anchor.next_run < target - 1e-6:
+        clock.advance(max(anchor.next_run - clock.now(), 0.0))
+        await anchor.run(clock.now())
+    clock.advance(max(target - clock.now(), 0.0))
+    if anchor.next_run <= target + 1e-6:
+        await anchor.run(clock.now())
 
 
 async def start_server(world: World) -> TestServer:
@@ -330,12 +349,7 @@ async def run_anchor(name: str, day: BenchDay, keep_awake: bool | None) -> tuple
         queue: list[Request] = []
 
         async def advance_to(target: float) -> None:
-            while anchor.next_run < target - 1e-6:
-                clock.advance(max(anchor.next_run - clock.now(), 0.0))
-                await anchor.run(clock.now())
-            clock.advance(max(target - clock.now(), 0.0))
-            if anchor.next_run <= target + 1e-6:
-                await anchor.run(clock.now())
+            await step_anchor(anchor, clock, target)
 
         async def settle() -> None:
             while queue:

@@ -55,7 +55,7 @@ from custom_components.ev_charge_control.const import (
 from custom_components.ev_charge_control.coordinator import VehicleCoordinator
 from simulator import FakeClock, World, build_world
 
-from .harness import HomeAssistantStepper, server_url, start_server
+from .harness import HomeAssistantStepper, server_url, start_server, step_anchor
 
 ENTITY = "5e1f0c2a-7b3d-4c8e-9a10-0000000be0a1"
 CLIENT_ID = "bench-realto-client"
@@ -434,12 +434,7 @@ async def run_naive_realto() -> dict[str, Any]:
         anchor.next_reading = clock.now()
 
         async def advance_to(target: float) -> None:
-            while anchor.next_run < target - 1e-6:
-                clock.advance(max(anchor.next_run - clock.now(), 0.0))
-                await anchor.run(clock.now())
-            clock.advance(max(target - clock.now(), 0.0))
-            if anchor.next_run <= target + 1e-6:
-                await anchor.run(clock.now())
+            await step_anchor(anchor, clock, target)
 
         async def issue(request: RealtoRequest) -> None:
             await anchor.request(request, clock.now())
