@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-import ipaddress
 import os
 from pathlib import Path
 import socket
@@ -54,6 +53,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import FakeClock, World, build_world, create_app
+from tests import tls
 
 from .harness import HomeAssistantStepper, _walk, sleep_after
 from .metrics import Tap, day_result
@@ -101,44 +101,11 @@ def use_manifest_libraries() -> str | None:
 
 # ------------------------------------------------------------------ hosts and TLS
 def write_certificate(directory: Path) -> Path:
-    """A self-signed CA certificate for ``HOSTS`` (as tests/tls.py makes one for localhost)."""
-    from cryptography import x509  # noqa: PLC0415
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: PLC0415
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOSTS[0])])
-    public = key.public_key()
-    names: list[x509.GeneralName] = [x509.DNSName(h) for h in HOSTS]
-    names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
-    usage = x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-        key_agreement=True, key_cert_sign=True, crl_sign=False, encipher_only=False, decipher_only=False,
-    )  # fmt: skip
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        # The TLS stack checks the real clock, Home Assistant's is frozen: valid for both.
-        .not_valid_before(datetime(2000, 1, 1, tzinfo=UTC))
-        .not_valid_after(datetime(2099, 12, 31, tzinfo=UTC))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    path = directory / "bench-tesla-hosts.pem"
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key_pem)
-    return path
+    """A self-signed CA certificate for ``HOSTS``, with its key, in one file."""
+    cert, key = tls.write_certificate(directory, HOSTS)
+    pem = directory / "bench-tesla-hosts.pem"
+    pem.write_bytes(cert.read_bytes() + key.read_bytes())
+    return pem
 
 
 class SimulatorResolver(AbstractResolver):

@@ -7,7 +7,7 @@ makes them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import ipaddress
 from pathlib import Path
 
@@ -17,11 +17,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
-def write_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed CA certificate for localhost and 127.0.0.1, like the proxy's README makes."""
+def write_certificate(directory: Path, hosts: tuple[str, ...] = ("localhost",)) -> tuple[Path, Path]:
+    """A self-signed CA certificate for ``hosts`` and 127.0.0.1, like the proxy's README makes.
+
+    Valid for a wide window: the TLS stack checks the real clock while a test's Home
+    Assistant clock may be frozen anywhere.
+    """
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
     public = key.public_key()
     cert = (
         x509.CertificateBuilder()
@@ -29,11 +32,11 @@ def write_certificate(directory: Path) -> tuple[Path, Path]:
         .issuer_name(name)
         .public_key(public)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
+        .not_valid_before(datetime(2000, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2099, 12, 31, tzinfo=UTC))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [*(x509.DNSName(host) for host in hosts), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
             ),
             critical=False,
         )
