@@ -13,17 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self, override
-import weakref
 
 from homeassistant.components.sensor import SensorExtraStoredData
-from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api import CostCounter
-from .const import DOMAIN
-
-TRACKERS_KEY = f"{DOMAIN}_api_usage"
-"""The ``hass.data`` slot of each usage sensor's ``MonthlyUsage``, by unique id."""
 
 
 def month_start(moment: datetime) -> datetime:
@@ -61,20 +55,19 @@ class MonthlyUsage:
     """One usage sensor's count this month: ``carried`` (what earlier runs counted this
     month) plus what its counter added since it read ``base``.
 
-    It outlives the entity (in ``hass.data``) while its counter lives: an entity added
-    again for the same counter (a renamed entity id, a car back on the account) goes on
-    from here instead of adding the restored value to a count it already holds.  A new
-    counter (a reload, a restart) starts from zero, so the restored value is added to all
-    of it.
+    The entity keeps it: added again on the same counter (Home Assistant re-adds the
+    same entity when its id is renamed), it goes on from here instead of adding the
+    restored value to a count it already holds.  A new counter (a reload, a restart)
+    starts from zero, so the restored value is added to all of it.
     """
 
-    counter: weakref.ref[CostCounter]
+    counter: CostCounter
     period_start: datetime
     carried: float
     base: float = 0
 
     def follows(self, counter: CostCounter) -> bool:
-        return self.counter() is counter
+        return self.counter is counter
 
     def value(self, raw: float, now: datetime) -> float:
         """This month's usage, given the counter's value ``raw`` ``now``."""
@@ -86,19 +79,12 @@ class MonthlyUsage:
         return round(total, 6) if isinstance(total, float) else total
 
 
-def monthly_usage(
-    hass: HomeAssistant, unique_id: str, counter: CostCounter, restored: dict[str, Any] | None
-) -> MonthlyUsage:
-    """The sensor's month: the one it had for this counter, else from ``restored``
-    (its saved data) when that is from this month, else from zero."""
-    trackers: dict[str, MonthlyUsage] = hass.data.setdefault(TRACKERS_KEY, {})
-    found = trackers.get(unique_id)
-    if found is not None and found.follows(counter):
-        return found
+def monthly_usage(counter: CostCounter, restored: dict[str, Any] | None) -> MonthlyUsage:
+    """A sensor's month on a new counter: from ``restored`` (its saved data) when that
+    is from this month, else from zero."""
     start = month_start(dt_util.utcnow())
     stored = None if restored is None else ApiUsageStoredData.from_dict(restored)
     carried: float = 0
     if stored is not None and stored.last_reset == start and isinstance(stored.native_value, int | float):
         carried = stored.native_value
-    trackers[unique_id] = tracker = MonthlyUsage(weakref.ref(counter), start, carried)
-    return tracker
+    return MonthlyUsage(counter, start, carried)

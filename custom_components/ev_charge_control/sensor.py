@@ -296,12 +296,9 @@ class EVApiUsageSensor(EVSensor, RestoreSensor):
     async def async_added_to_hass(self) -> None:
         # Before the coordinator's updates reach it, so no state is written without it.
         counter = self.coordinator.vehicle.costs
-        if counter is not None:
+        if counter is not None and (self._usage is None or not self._usage.follows(counter)):
             restored = await self.async_get_last_extra_data()
-            assert self.unique_id is not None
-            self._usage = monthly_usage(
-                self.hass, self.unique_id, counter, None if restored is None else restored.as_dict()
-            )
+            self._usage = monthly_usage(counter, None if restored is None else restored.as_dict())
         await super().async_added_to_hass()
         # Shown as 0 from the month's first second, not from the next poll.
         self.async_on_remove(
