@@ -37,6 +37,9 @@ class Capability(StrEnum):
     """Commands run asynchronously and report a status."""
     COMMAND_COOLDOWN = "command_cooldown"
     API_COSTS = "api_costs"
+    CHARGE_PLAN = "charge_plan"
+    """The car can hold a ready-by plan's charging windows (``Vehicle.plan_limits``),
+    so it charges as planned even while Home Assistant is down."""
     AWAKE_STATE = "awake_state"
     """Whether the car is awake (``EVData.online``): Tesla reports it; re.alto's
     readings do not, so an "Awake" sensor there would be unknown forever."""

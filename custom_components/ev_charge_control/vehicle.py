@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -53,6 +53,28 @@ class DepartureSettings:
     then; older cars choose the start themselves and ignore it."""
 
 
+@dataclass(frozen=True, slots=True)
+class ChargeWindow:
+    """Charge from ``start`` to ``end`` (aware datetimes)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLimits:
+    """How a car can hold a ready-by plan; the planner only makes plans that fit."""
+
+    max_windows: int
+    """At most this many separate charging windows."""
+    min_gap: timedelta = timedelta(0)
+    """Windows (and a window's start and end) closer than this are merged: re.alto's
+    per-vehicle cooldown lies between any two commands."""
+    ends_at_limit: bool = False
+    """The car holds a start time only and charges until its charge limit (Tesla's
+    scheduled charging before charge schedules): one window, its end only expected."""
+
+
 class Refusal(Exception):
     """A command that cannot apply to this car as asked; nothing was sent.
 
@@ -82,6 +104,8 @@ class Vehicle(ABC):
     refusals: ClassVar[Mapping[str, str]] = {}
     """Refusal reasons this kind of car gives, each to the translation key of its own
     message; any other reason is shown as the car worded it."""
+    plan_limits: PlanLimits | None = None
+    """With ``Capability.CHARGE_PLAN``: what plans the car can hold."""
     decision_max_age: timedelta | None = None
     """Refusing or skipping a command (not plugged in, already charging) needs values at
     most this old: older ones are refreshed first if the car is awake. ``None``: never."""
@@ -143,6 +167,17 @@ class Vehicle(ABC):
 
     async def async_cancel_scheduled_charging(self) -> CommandOutcome:
         raise NotImplementedError
+
+    async def async_write_charge_plan(self, windows: Sequence[ChargeWindow]) -> CommandOutcome:
+        """Make the car hold these windows instead of the plan written before (an empty
+        sequence removes it); sends nothing when the car holds them already."""
+        raise NotImplementedError
+
+    def charge_plan_intact(self) -> bool | None:
+        """Whether the car, as last read, still holds the windows written last that have
+        not ended yet; ``False`` when they were changed or removed elsewhere (the car's
+        app); ``None`` when nothing is written or the car was not read since."""
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ COMMANDS: dict[Capability, tuple[str, ...]] = {
     Capability.SCHEDULED_CHARGING: ("async_set_scheduled_charging",),
     Capability.SCHEDULED_DEPARTURE: ("async_set_scheduled_departure",),
     Capability.CHARGING_WINDOWS: ("async_schedule_charging", "async_cancel_scheduled_charging"),
+    Capability.CHARGE_PLAN: ("async_write_charge_plan",),
 }
 
 
