@@ -19,10 +19,18 @@ from .coordinator import EVChargeControlConfigEntry, EVChargeControlData, Vehicl
 from .issues import async_clear_car_issues, async_clear_entry_issues
 from .providers import provider_of
 from .public_key_view import async_serve_public_key
+from .ready_by import async_remove_planner_settings, async_setup_planners, async_stop_planner
 from .services import async_setup_services
 from .vehicle import AccountVehicles, Vehicle
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TIME,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -60,6 +68,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
             raise coordinator.last_exception
     entry.runtime_data = EVChargeControlData(coordinators)
     _async_remove_devices_not_in(hass, entry, set(coordinators), account.vehicles)
+    await async_setup_planners(hass, entry, list(coordinators.values()))
+    entry.async_on_unload(lambda: _async_stop_planners(entry))
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     async def look_again(_now: datetime) -> None:
@@ -67,6 +78,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
 
     entry.async_on_unload(async_track_time_interval(hass, look_again, DISCOVERY_INTERVAL))
     return True
+
+
+@callback
+def _async_stop_planners(entry: EVChargeControlConfigEntry) -> None:
+    for car in list(entry.runtime_data.planners):
+        async_stop_planner(entry, car)
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
+    """A new price sensor: every car's plan follows it (no reload, no poll)."""
+    for planner in entry.runtime_data.planners.values():
+        await planner.async_price_source_changed()
 
 
 @callback
@@ -142,6 +165,7 @@ async def _async_sync_vehicles(
     if listed:
         for car in set(runtime.coordinators) - wanted_ids:
             coordinator = runtime.coordinators.pop(car)
+            async_stop_planner(entry, car)
             await coordinator.async_shutdown()
             LOGGER.info("%s is no longer on the account", coordinator.vehicle.name)
         _async_remove_devices_not_in(hass, entry, wanted_ids, listed)
@@ -155,6 +179,7 @@ async def _async_sync_vehicles(
         added.append(coordinator)
         LOGGER.info("New vehicle on the account: %s", vehicle.name)
     if added:
+        await async_setup_planners(hass, entry, added)
         runtime.announce(added)
 
 
@@ -165,6 +190,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EVChargeControlConfigEn
 async def async_remove_entry(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
     """The entry's repairs, and what its provider saved for it (tokens), go with it."""
     async_clear_entry_issues(hass, entry.entry_id)
+    await async_remove_planner_settings(hass, entry.entry_id)
     provider = provider_of(entry.data)
     if provider is not None and provider.async_forget is not None:
         await provider.async_forget(hass, entry.entry_id)

@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, override
 
-from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.core import callback
 
 from .const import DOMAIN
+from .options_flow import EVChargeControlOptionsFlow
 from .flow_realto import RealtoSteps
 from .flow_tesla_oauth import TeslaOAuthSteps
 from .flow_tesla_token import TeslaTokenSteps
@@ -26,6 +28,12 @@ from .providers import PROVIDERS, provider_of
 
 class EVChargeControlConfigFlow(TeslaOAuthSteps, TeslaTokenSteps, RealtoSteps, VehicleSteps, domain=DOMAIN):
     """The menu, and the way to each provider's reauth and reconfigure steps."""
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        return EVChargeControlOptionsFlow()
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -29,6 +29,9 @@ from .const import CONFIRM_DELAY, DOMAIN, LOGGER
 from .data import EVData
 from .vehicle import CommandOutcome, Vehicle
 
+if TYPE_CHECKING:
+    from .ready_by import ReadyByPlanner, ReadyByStore
+
 # Never wait longer than this after a 429, whatever Retry-After says: Tesla has sent
 # values of many hours that overstated the wait.
 MAX_RATE_LIMIT_WAIT = timedelta(hours=1)
@@ -46,6 +49,9 @@ class EVChargeControlData:
     """By vehicle unique id (VIN or re.alto entity id)."""
     listeners: list[Callable[[list[VehicleCoordinator]], None]] = field(default_factory=list)
     """Platforms waiting for vehicles that join the account after set-up."""
+    planners: dict[str, ReadyByPlanner] = field(default_factory=dict)
+    """The ready-by planner of each vehicle that can hold a plan, by unique id."""
+    ready_by_store: ReadyByStore | None = None
 
     @callback
     def async_add_listener(self, listener: Callable[[list[VehicleCoordinator]], None]) -> CALLBACK_TYPE:

@@ -36,6 +36,7 @@ from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
+from .ready_by_entities import READY_BY_NUMBERS, ReadyByTargetNumber
 from .vehicle import CommandOutcome, Vehicle
 
 # Commands are serialised per car by the vehicle itself.  A limit here would make a
@@ -102,6 +103,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     async_setup_vehicle_entities(entry, async_add_entities, EVNumber, NUMBERS)
+    async_setup_vehicle_entities(entry, async_add_entities, ReadyByTargetNumber, READY_BY_NUMBERS)
 
 
 class EVNumber(EVEntity, NumberEntity):

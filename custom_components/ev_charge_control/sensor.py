@@ -34,6 +34,7 @@ from .api_usage import ApiUsageStoredData, MonthlyUsage, monthly_usage
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, ChargingStatus, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
+from .ready_by_entities import READY_BY_SENSORS, ChargingPlanSensor
 from .vehicle import Vehicle
 
 # Read-only: values come from the coordinator.
@@ -263,6 +264,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     async_setup_vehicle_entities(entry, async_add_entities, _sensor_entity, SENSORS)
+    async_setup_vehicle_entities(entry, async_add_entities, ChargingPlanSensor, READY_BY_SENSORS)
 
 
 def _sensor_entity(coordinator: VehicleCoordinator, description: EVSensorEntityDescription) -> EVSensor:

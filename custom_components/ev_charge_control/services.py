@@ -8,11 +8,11 @@ is checked here, field by field, so a bad value is refused with a translated
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -21,6 +21,8 @@ from .const import DOMAIN
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability
 from .helpers import handle_command_errors, refuse
+from .ready_by import planner_attributes
+from .ready_by_entities import TARGET_MAX, TARGET_MIN
 from .vehicle import CommandOutcome, DepartureSettings, Vehicle
 
 ATTR_DEVICE_ID = "device_id"
@@ -28,6 +30,10 @@ SERVICE_SET_SCHEDULED_CHARGING = "set_scheduled_charging"
 SERVICE_SET_SCHEDULED_DEPARTURE = "set_scheduled_departure"
 SERVICE_SCHEDULE_CHARGING = "schedule_charging"
 SERVICE_CANCEL_SCHEDULED_CHARGING = "cancel_scheduled_charging"
+SERVICE_PLAN_CHARGING = "plan_charging"
+MAX_DEPARTURE_AHEAD = timedelta(days=7)
+"""A one-off departure further ahead has no prices yet, and a car's schedule holds a
+week at most."""
 
 _DEPARTURE_FLAGS = (
     "preconditioning_enabled",
@@ -50,6 +56,15 @@ SCHEDULE_CHARGING_SCHEMA = vol.Schema(
     }
 )
 CANCEL_SCHEDULED_CHARGING_SCHEMA = vol.Schema({vol.Optional(ATTR_DEVICE_ID): object})
+PLAN_CHARGING_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_DEVICE_ID): object,
+        vol.Optional("target_soc"): object,
+        vol.Optional("departure_time"): object,
+        vol.Optional("departure"): object,
+        vol.Optional("price_entity"): object,
+    }
+)
 _DEPARTURE_FIELDS: dict[vol.Marker, object] = {
     vol.Optional(ATTR_DEVICE_ID): object,
     vol.Optional("enable"): object,
@@ -103,6 +118,47 @@ def _moment(call: ServiceCall, field: str) -> datetime:
     if moment is None:
         raise refuse("invalid_datetime", field=field, value=str(value))
     return moment
+
+
+def _target(call: ServiceCall) -> int | None:
+    value = call.data.get("target_soc")
+    if value is None:
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not number.is_integer() or not TARGET_MIN <= number <= TARGET_MAX:
+        raise refuse("invalid_target", value=str(value), min=str(TARGET_MIN), max=str(TARGET_MAX))
+    return int(number)
+
+
+def _departure(call: ServiceCall) -> dict[str, Any]:
+    """``departure_time`` sets the daily departure; ``departure`` a one-off one."""
+    changes: dict[str, Any] = {}
+    minutes = _minutes(call, "departure_time")
+    if minutes is not None:
+        changes.update(departure=time(minutes // 60, minutes % 60), departure_once=None)
+    if call.data.get("departure") is not None:
+        moment = _moment(call, "departure")
+        now = dt_util.utcnow()
+        if moment <= now:
+            raise refuse("not_in_future", field="departure")
+        if moment - now > MAX_DEPARTURE_AHEAD:
+            raise refuse("departure_too_far", field="departure", days=str(MAX_DEPARTURE_AHEAD.days))
+        changes["departure_once"] = moment
+    return changes
+
+
+def _price_entity(call: ServiceCall) -> dict[str, Any]:
+    value = call.data.get("price_entity")
+    if value is None:
+        return {}
+    try:
+        entity_id: str = cv.entity_id(value)
+    except vol.Invalid as err:
+        raise refuse("invalid_entity", field="price_entity", value=str(value)) from err
+    return {"price_entity": entity_id}
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall, capability: Capability) -> VehicleCoordinator:
@@ -195,6 +251,22 @@ def async_setup_services(hass: HomeAssistant) -> None:
         coordinator = _coordinator(hass, call, Capability.CHARGING_WINDOWS)
         await _run(coordinator, lambda vehicle: vehicle.async_cancel_scheduled_charging())
 
+    async def plan_charging(call: ServiceCall) -> ServiceResponse:
+        coordinator = _coordinator(hass, call, Capability.CHARGE_PLAN)
+        changes: dict[str, Any] = {"enabled": True, **_departure(call), **_price_entity(call)}
+        if (target := _target(call)) is not None:
+            changes["target"] = target
+        planner = coordinator.config_entry.runtime_data.planners[coordinator.vehicle.unique_id]
+        await planner.async_update_settings(**changes)
+        return planner_attributes(planner) if call.return_response else None
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PLAN_CHARGING,
+        plan_charging,
+        schema=PLAN_CHARGING_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     hass.services.async_register(
         DOMAIN, SERVICE_SET_SCHEDULED_CHARGING, set_scheduled_charging, schema=SCHEDULED_CHARGING_SCHEMA
     )

@@ -15,6 +15,7 @@ from .coordinator import EVChargeControlConfigEntry
 from .data import Capability, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
 from .helpers import refuse
+from .ready_by_entities import READY_BY_SWITCHES, ReadyBySwitch
 from .vehicle import CommandOutcome, Vehicle
 
 # No platform limit: a Tesla serialises its own commands per car, and re.alto's
@@ -89,6 +90,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     async_setup_vehicle_entities(entry, async_add_entities, EVSwitch, SWITCHES)
+    async_setup_vehicle_entities(entry, async_add_entities, ReadyBySwitch, READY_BY_SWITCHES)
 
 
 class EVSwitch(EVEntity, SwitchEntity):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from custom_components.ev_charge_control import binary_sensor, button, number, sensor, switch
+from custom_components.ev_charge_control import binary_sensor, button, number, ready_by_entities, sensor, switch
 from custom_components.ev_charge_control.helpers import SIGNED_FAULTS
 from custom_components.ev_charge_control.realto import RealtoVehicle
 from custom_components.ev_charge_control.tesla import TeslaVehicle
@@ -28,9 +28,10 @@ SERVICES = yaml.safe_load((PACKAGE / "services.yaml").read_text())
 DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
     "binary_sensor": binary_sensor.BINARY_SENSORS,
     "button": button.BUTTONS,
-    "number": number.NUMBERS,
-    "sensor": sensor.SENSORS,
-    "switch": switch.SWITCHES,
+    "number": number.NUMBERS + ready_by_entities.READY_BY_NUMBERS,
+    "sensor": sensor.SENSORS + ready_by_entities.READY_BY_SENSORS,
+    "switch": switch.SWITCHES + ready_by_entities.READY_BY_SWITCHES,
+    "time": ready_by_entities.READY_BY_TIMES,
 }
 
 
@@ -122,8 +123,19 @@ def test_signing_set_up_and_repair_strings() -> None:
     checks = set(re.findall(r'return "([a-z_]+)"', (PACKAGE / "repairs.py").read_text())) - {"paired"}
     assert checks
     assert checks <= set(fix_flow["error"])
-    issues = set(re.findall(r'^ISSUE_[A-Z_]+ = "([a-z_]+)"', (PACKAGE / "issues.py").read_text(), re.M))
+    # Every repair's key is an ISSUE_* constant, wherever it is raised.
+    source = "\n".join(path.read_text() for path in PACKAGE.glob("*.py"))
+    issues = set(re.findall(r'^ISSUE_[A-Z_]+ = "([a-z_]+)"', source, re.M))
     assert issues == set(STRINGS["issues"])
+
+
+def test_the_options_form_is_translated() -> None:
+    source = (PACKAGE / "options_flow.py").read_text()
+    steps = set(re.findall(r'step_id="([a-z_]+)"', source))
+    assert steps == set(STRINGS["options"]["step"])
+    fields = set(re.findall(r"vol\.Optional\(\s*([A-Z_]+)", source))
+    assert fields == {"CONF_PRICE_ENTITY"}
+    assert set(STRINGS["options"]["step"]["init"]["data"]) == {"price_entity"}
 
 
 def test_config_flow_strings_cover_every_step() -> None:

@@ -1,0 +1,568 @@
+"""The ready-by planner of one car: its settings, when it plans again, and the writing
+of its plan into the car.
+
+The plan itself is made by ``planner.make_plan``; this module feeds it (the car's charge
+level and learned charge rate, the price forecast of the chosen sensor, the next
+departure) and keeps the car holding the plan's windows, so the car charges as planned
+even while Home Assistant is down.  It plans again when the settings, the prices, the
+plug or the charge level change, and when a departure has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
+from .data import Capability, EVData
+from .helpers import handle_command_errors
+from .issues import issue_id
+from .planner import ASSUMED, ChargePlan, ChargeRate, PlanRequest, PlanStatus, make_plan, next_departure
+from .prices import PriceForecast, parse_price_forecast
+from .vehicle import ChargeWindow
+
+CONF_PRICE_ENTITY = "price_entity"
+EVENT_PLAN_UNREACHABLE = f"{DOMAIN}_plan_unreachable"
+ISSUE_PLAN_UNREACHABLE = "plan_unreachable"
+STORE_VERSION = 1
+REPLAN_DELAY = timedelta(seconds=30)
+"""Changes that come together (a poll with a new charge level and plug state, a price
+sensor writing today and tomorrow) make one new plan, and at most one write."""
+DEFAULT_TARGET = 80
+DEFAULT_DEPARTURE = time(7, 0)
+MIN_RATE, MAX_RATE = 1.0, 150.0
+"""Percent per hour a measurement must lie within to be believed."""
+MIN_MEASURED_GAIN = 2
+"""Percent the charge must rise, while charging, before a rate is measured from it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyBySettings:
+    """What the user chose for one car, and what was learned about it."""
+
+    enabled: bool = False
+    target: int = DEFAULT_TARGET
+    departure: time = DEFAULT_DEPARTURE
+    departure_once: datetime | None = None
+    """A one-off departure from the plan_charging action; the daily time after it."""
+    price_entity: str | None = None
+    """From the plan_charging action; else the entry's option."""
+    rate_percent_per_hour: float | None = None
+    rate_power_kw: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["departure"] = self.departure.isoformat()
+        data["departure_once"] = self.departure_once.isoformat() if self.departure_once else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReadyBySettings:
+        defaults = cls()
+        try:
+            departure = time.fromisoformat(str(data.get("departure")))
+        except ValueError:
+            departure = defaults.departure
+        once = dt_util.parse_datetime(str(data.get("departure_once") or ""))
+        return cls(
+            enabled=data.get("enabled") is True,
+            target=int(data.get("target") or defaults.target),
+            departure=departure,
+            departure_once=once,
+            price_entity=data.get("price_entity") or None,
+            rate_percent_per_hour=_float(data.get("rate_percent_per_hour")),
+            rate_power_kw=_float(data.get("rate_power_kw")),
+        )
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class ReadyByStore:
+    """Every car's settings of one entry, saved across restarts."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        self._store: Store[dict[str, dict[str, Any]]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.ready_by.{entry_id}"
+        )
+        self._cars: dict[str, ReadyBySettings] = {}
+
+    async def async_load(self) -> None:
+        stored = await self._store.async_load() or {}
+        self._cars = {car: ReadyBySettings.from_dict(data) for car, data in stored.items()}
+
+    def get(self, car: str) -> ReadyBySettings:
+        return self._cars.get(car, ReadyBySettings())
+
+    @callback
+    def set(self, car: str, settings: ReadyBySettings) -> None:
+        self._cars[car] = settings
+        self._store.async_delay_save(lambda: {c: s.as_dict() for c, s in self._cars.items()}, 1)
+
+    async def async_remove(self) -> None:
+        await self._store.async_remove()
+
+
+class ReadyByPlanner:
+    """Plans one car's charging to be ready by its departure, and keeps the car holding
+    the plan."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EVChargeControlConfigEntry,
+        coordinator: VehicleCoordinator,
+        store: ReadyByStore,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.vehicle = coordinator.vehicle
+        self._store = store
+        self.settings = store.get(self.vehicle.unique_id)
+        self.plan: ChargePlan | None = None
+        """The current plan; ``None`` while planning is off."""
+        self.prices: PriceForecast | None = None
+        self.written: tuple[ChargeWindow, ...] | None = None
+        """The windows the car was last made to hold (``None``: nothing written yet)."""
+        self.write_error: str | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._price_unsub: CALLBACK_TYPE | None = None
+        self._replan_unsub: CALLBACK_TYPE | None = None
+        self._departure_unsub: CALLBACK_TYPE | None = None
+        self._seen: tuple[bool | None, int | None] = (None, None)
+        self._charging_since: tuple[datetime, int] | None = None
+
+    # ------------------------------------------------------------------ life cycle
+    @callback
+    def async_start(self) -> None:
+        self._unsubs.append(self.coordinator.async_add_listener(self._on_car_update))
+        self._follow_price_entity()
+        data = self.coordinator.data or EVData()
+        self._seen = (data.plugged_in, data.battery_level)
+        self._replan()
+
+    @callback
+    def async_stop(self) -> None:
+        for unsub in (*self._unsubs, self._price_unsub, self._replan_unsub, self._departure_unsub):
+            if unsub is not None:
+                unsub()
+        self._unsubs.clear()
+        self._price_unsub = self._replan_unsub = self._departure_unsub = None
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Entities showing the settings or the plan are told when either changes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @property
+    def price_entity(self) -> str | None:
+        return self.settings.price_entity or self.entry.options.get(CONF_PRICE_ENTITY) or None
+
+    # ------------------------------------------------------------------ settings
+    async def async_update_settings(self, *, write_later: bool = False, **changes: Any) -> None:
+        """Change settings (from an entity or the action) and plan again now.
+
+        ``write_later``: the new plan is shown at once and written to the car when no
+        change followed for ``REPLAN_DELAY`` (a value being dragged or typed).
+        """
+        settings = replace(self.settings, **changes)
+        if settings == self.settings:
+            return
+        turned_off = self.settings.enabled and not settings.enabled
+        self._save(settings)
+        self._follow_price_entity()
+        if turned_off:
+            self._cancel_replan()
+            self.plan = None
+            self._update_issue()
+            self._notify()
+            await self._async_write(())
+            return
+        if write_later:
+            self._replan()
+            self._schedule_replan()
+            return
+        await self._async_replan_and_write()
+
+    @callback
+    def _save(self, settings: ReadyBySettings) -> None:
+        self.settings = settings
+        self._store.set(self.vehicle.unique_id, settings)
+
+    async def async_price_source_changed(self) -> None:
+        self._follow_price_entity()
+        if self.settings.enabled:
+            await self._async_replan_and_write()
+
+    # ------------------------------------------------------------------ triggers
+    @callback
+    def _follow_price_entity(self) -> None:
+        if self._price_unsub is not None:
+            self._price_unsub()
+            self._price_unsub = None
+        if self.price_entity is not None:
+            self._price_unsub = async_track_state_change_event(
+                self.hass, [self.price_entity], self._on_price_change
+            )
+
+    @callback
+    def _on_price_change(self, _event: Event[EventStateChangedData]) -> None:
+        self._schedule_replan()
+
+    @callback
+    def _on_car_update(self) -> None:
+        data = self.coordinator.data or EVData()
+        self._learn_rate(data)
+        seen = (data.plugged_in, data.battery_level)
+        if seen == self._seen:
+            return
+        plugged_changed = seen[0] != self._seen[0]
+        self._seen = seen
+        # While the car charges in a planned window its charge level rises every poll:
+        # that is the plan working, not a reason to write it again.
+        if plugged_changed or not self._charging_as_planned(data):
+            self._schedule_replan()
+
+    def _charging_as_planned(self, data: EVData) -> bool:
+        return (
+            data.charging_measured is True
+            and self.plan is not None
+            and self.plan.expects_charging(dt_util.utcnow())
+        )
+
+    @callback
+    def _schedule_replan(self) -> None:
+        """Plan again and write once things settled: each new change restarts the wait."""
+        self._cancel_replan()
+
+        @callback
+        def run(_now: datetime) -> None:
+            self._replan_unsub = None
+            self.hass.async_create_task(self._async_replan_and_write(), eager_start=True)
+
+        self._replan_unsub = async_call_later(self.hass, REPLAN_DELAY, run)
+
+    @callback
+    def _cancel_replan(self) -> None:
+        if self._replan_unsub is not None:
+            self._replan_unsub()
+            self._replan_unsub = None
+
+    @callback
+    def _on_departure(self, _now: datetime) -> None:
+        """The departure came: the next plan is for the next one."""
+        self._departure_unsub = None
+        if self.settings.departure_once is not None and self.settings.departure_once <= dt_util.utcnow():
+            self._save(replace(self.settings, departure_once=None))
+        self.hass.async_create_task(self._async_replan_and_write(), eager_start=True)
+
+    # ------------------------------------------------------------------ planning
+    def departure(self, now: datetime) -> datetime:
+        once = self.settings.departure_once
+        if once is not None and once > now:
+            return once
+        return next_departure(now, self.settings.departure, dt_util.get_default_time_zone())
+
+    def rate(self) -> ChargeRate:
+        pph = self.settings.rate_percent_per_hour
+        if pph is None:
+            return ChargeRate(
+                ASSUMED.percent_per_hour, self.settings.rate_power_kw or ASSUMED.power_kw, False
+            )
+        return ChargeRate(pph, self.settings.rate_power_kw, measured=True)
+
+    def _read_prices(self) -> PriceForecast | None:
+        entity_id = self.price_entity
+        state = self.hass.states.get(entity_id) if entity_id is not None else None
+        if state is None:
+            return None
+        return parse_price_forecast(
+            state.attributes,
+            zone=dt_util.get_default_time_zone(),
+            unit=state.attributes.get("unit_of_measurement"),
+        )
+
+    @callback
+    def _replan(self) -> None:
+        """Make the plan for now (shown at once; written by the caller)."""
+        if not self.settings.enabled:
+            self.plan = None
+            self._update_issue()
+            self._notify()
+            return
+        now = dt_util.utcnow()
+        departure = self.departure(now)
+        data = self.coordinator.data or EVData()
+        self.prices = self._read_prices()
+        limits = self.vehicle.plan_limits
+        if data.battery_level is None or limits is None:
+            # A car asleep since start-up: nothing to plan from until it is read.
+            self.plan = None
+        else:
+            self.plan = make_plan(
+                PlanRequest(
+                    now=now,
+                    battery_level=data.battery_level,
+                    target=self.settings.target,
+                    departure=departure,
+                    rate=self.rate(),
+                    limits=limits,
+                    prices=self.prices,
+                )
+            )
+        if self._departure_unsub is not None:
+            self._departure_unsub()
+        self._departure_unsub = async_track_point_in_utc_time(self.hass, self._on_departure, departure)
+        self._update_issue()
+        self._notify()
+
+    async def _async_replan_and_write(self) -> None:
+        self._cancel_replan()
+        self._replan()
+        plan = self.plan
+        data = self.coordinator.data or EVData()
+        if plan is None or data.plugged_in is not True:
+            # Written when the car is plugged in: a re.alto command to an unplugged car
+            # fails, and a Tesla's schedule is for the place it is plugged in at.
+            return
+        if (
+            Capability.CHARGE_LIMIT in self.vehicle.capabilities
+            and data.charge_limit is not None
+            and data.charge_limit != plan.target
+            and plan.status is not PlanStatus.AT_TARGET
+        ):
+            await self._async_command(lambda: self.vehicle.async_set_charge_limit(plan.target))
+        await self._async_write(plan.windows)
+
+    async def _async_write(self, windows: tuple[ChargeWindow, ...]) -> None:
+        now = dt_util.utcnow()
+        wanted = tuple(w for w in windows if w.end > now)
+        if self.written is not None and _same_windows(self.written, wanted, now):
+            return
+        if self.written is None and not wanted and not self.settings.enabled:
+            return  # never wrote anything: nothing to remove
+        if await self._async_command(lambda: self.vehicle.async_write_charge_plan(wanted)):
+            self.written = wanted
+        self._notify()
+
+    async def _async_command(self, send: Callable[[], Any]) -> bool:
+        try:
+            async with handle_command_errors(self.coordinator):
+                await self.coordinator.async_command(send)
+        except HomeAssistantError as err:
+            # The watchdog tells the user when charging then does not happen; here the
+            # reason is kept for the plan sensor and logged once per reason.
+            message = str(err)
+            if message != self.write_error:
+                LOGGER.warning("%s: the charging plan could not be written: %s", self.vehicle.name, message)
+            self.write_error = message
+            return False
+        self.write_error = None
+        return True
+
+    # ------------------------------------------------------------------ learning
+    @callback
+    def _learn_rate(self, data: EVData) -> None:
+        """The car's real charge rate at home, from its own readings while it charges."""
+        if data.charging_measured is not True or data.battery_level is None:
+            self._charging_since = None
+            return
+        now = data.updated_at or dt_util.utcnow()
+        rate = None
+        if data.minutes_to_full and data.charge_limit is not None and data.charge_limit > data.battery_level:
+            rate = (data.charge_limit - data.battery_level) * 60 / data.minutes_to_full
+        elif self._charging_since is None:
+            self._charging_since = (now, data.battery_level)
+        else:
+            since, level = self._charging_since
+            gained = data.battery_level - level
+            hours = (now - since).total_seconds() / 3600
+            if gained >= MIN_MEASURED_GAIN and hours > 0:
+                rate = gained / hours
+        power = data.charger_power_kw if data.charger_power_kw and data.charger_power_kw > 0 else None
+        changes: dict[str, Any] = {}
+        if rate is not None and MIN_RATE <= rate <= MAX_RATE:
+            changes["rate_percent_per_hour"] = round(rate, 2)
+        if power is not None:
+            changes["rate_power_kw"] = round(power, 2)
+        if changes and replace(self.settings, **changes) != self.settings:
+            self._save(replace(self.settings, **changes))
+
+    # ------------------------------------------------------------------ telling
+    @callback
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    @callback
+    def _update_issue(self) -> None:
+        """Say in advance, as a repair and an event, that the target cannot be reached."""
+        issue = self.issue_id
+        plan = self.plan
+        if plan is None or plan.status is not PlanStatus.UNREACHABLE:
+            ir.async_delete_issue(self.hass, DOMAIN, issue)
+            return
+        registry = ir.async_get(self.hass)
+        placeholders = {
+            "name": self.vehicle.name,
+            "target": str(plan.target),
+            "expected": str(round(plan.expected_soc)),
+            "departure": dt_util.as_local(plan.departure).strftime("%H:%M"),
+        }
+        existing = registry.async_get_issue(DOMAIN, issue)
+        if existing is None or existing.translation_placeholders != placeholders:
+            self.hass.bus.async_fire(
+                EVENT_PLAN_UNREACHABLE,
+                {
+                    "device_id": self._device_id(),
+                    "name": self.vehicle.name,
+                    "target": plan.target,
+                    "expected_soc": round(plan.expected_soc, 1),
+                    "departure": plan.departure.isoformat(),
+                },
+            )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_PLAN_UNREACHABLE,
+            translation_placeholders=placeholders,
+        )
+
+    @property
+    def issue_id(self) -> str:
+        return issue_id(ISSUE_PLAN_UNREACHABLE, self.entry.entry_id, self.vehicle.unique_id)
+
+    def _device_id(self) -> str | None:
+        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, self.vehicle.unique_id)})
+        return device.id if device is not None else None
+
+
+def _same_windows(written: tuple[ChargeWindow, ...], wanted: tuple[ChargeWindow, ...], now: datetime) -> bool:
+    """The car holds ``wanted`` already: equal windows, where a window that has begun
+    counts as equal to one that ends alike and begins now (a plan made a minute later
+    starts its running window a minute later)."""
+    remaining = tuple(w for w in written if w.end > now)
+    if len(remaining) != len(wanted):
+        return False
+    horizon = now + timedelta(minutes=1)
+    for old, new in zip(remaining, wanted, strict=True):
+        if old.end != new.end:
+            return False
+        if old.start != new.start and not (old.start <= horizon and new.start <= horizon):
+            return False
+    return True
+
+
+def planner_attributes(planner: ReadyByPlanner) -> dict[str, Any]:
+    """The plan sensor's attributes: the slots, what they are expected to give, and why."""
+    settings = planner.settings
+    plan = planner.plan
+    attributes: dict[str, Any] = {
+        "target": settings.target,
+        "price_entity": planner.price_entity,
+    }
+    if plan is None:
+        return attributes
+    rate = plan.rate
+    attributes.update(
+        {
+            "departure": plan.departure.isoformat(),
+            "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in plan.windows],
+            "charging_minutes": round(plan.charging_time.total_seconds() / 60),
+            "expected_soc": round(plan.expected_soc, 1),
+            "expected_cost": round(plan.expected_cost, 2) if plan.expected_cost is not None else None,
+            "cost_unit": plan.cost_unit,
+            "prices_until": plan.prices_until.isoformat() if plan.prices_until else None,
+            "charge_rate_percent_per_hour": round(rate.percent_per_hour, 1),
+            "charge_rate_measured": rate.measured,
+            "written_to_car": planner.written == tuple(w for w in plan.windows if w.end > dt_util.utcnow()),
+            "write_error": planner.write_error,
+            "explanation": explain(planner),
+        }
+    )
+    return attributes
+
+
+def explain(planner: ReadyByPlanner) -> str:
+    """Why the plan is what it is, in a sentence or two."""
+    plan = planner.plan
+    if plan is None:
+        return ""
+    local = dt_util.as_local
+    departure = local(plan.departure).strftime("%a %H:%M")
+    level = f"{round(plan.battery_level)} %"
+    if plan.status is PlanStatus.AT_TARGET:
+        return f"Already at {level}, the target is {plan.target} %: no charging needed before {departure}."
+    rate = plan.rate
+    rate_text = (
+        f"{rate.percent_per_hour:.1f} %/h as measured"
+        if rate.measured
+        else f"an assumed {rate.percent_per_hour:.0f} %/h until the car is seen charging"
+    )
+    if plan.status is PlanStatus.UNREACHABLE:
+        return (
+            f"{plan.target} % cannot be reached by {departure}: at {rate_text}, charging from now gives "
+            f"{round(plan.expected_soc)} %."
+        )
+    windows = ", ".join(f"{local(w.start):%H:%M}-{local(w.end):%H:%M}" for w in plan.windows)
+    if planner.prices is None or not planner.prices.slots:
+        how = "as late as possible (no price forecast)"
+    elif plan.prices_until is not None and plan.prices_until < plan.departure:
+        how = (
+            f"in the cheapest slots known (prices until {local(plan.prices_until):%a %H:%M}; "
+            "later slots count as the dearest until their prices are published)"
+        )
+    else:
+        how = "in the cheapest slots"
+    cost = f", about {plan.expected_cost:.2f} {plan.cost_unit or ''}".rstrip() if plan.expected_cost else ""
+    return f"{level} to {plan.target} % by {departure}: charging {windows} {how}, at {rate_text}{cost}."
+
+
+async def async_setup_planners(
+    hass: HomeAssistant, entry: EVChargeControlConfigEntry, coordinators: list[VehicleCoordinator]
+) -> None:
+    """A planner for each of these cars that can hold a plan, before their entities."""
+    runtime = entry.runtime_data
+    if runtime.ready_by_store is None:
+        runtime.ready_by_store = ReadyByStore(hass, entry.entry_id)
+        await runtime.ready_by_store.async_load()
+    for coordinator in coordinators:
+        if Capability.CHARGE_PLAN not in coordinator.vehicle.capabilities:
+            continue
+        planner = ReadyByPlanner(hass, entry, coordinator, runtime.ready_by_store)
+        runtime.planners[coordinator.vehicle.unique_id] = planner
+        planner.async_start()
+
+
+@callback
+def async_stop_planner(entry: EVChargeControlConfigEntry, car: str) -> None:
+    """The car is no longer set up here: its planner stops (its settings stay)."""
+    planner = entry.runtime_data.planners.pop(car, None)
+    if planner is not None:
+        planner.async_stop()
+        ir.async_delete_issue(planner.hass, DOMAIN, planner.issue_id)
+
+
+async def async_remove_planner_settings(hass: HomeAssistant, entry_id: str) -> None:
+    await ReadyByStore(hass, entry_id).async_remove()
