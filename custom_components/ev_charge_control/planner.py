@@ -80,6 +80,7 @@ class ChargePlan:
     expected_cost: float | None
     """Energy times price, where both are known for every slot charged in."""
     cost_unit: str | None
+    """The currency of the price sensor's unit ("EUR" of "EUR/kWh")."""
     prices_until: datetime | None
     """The end of the price forecast; later slots were planned as the dearest known."""
     rate: ChargeRate
@@ -137,7 +138,7 @@ def make_plan(request: PlanRequest) -> ChargePlan:
     departure = request.departure.astimezone(UTC)
     rate = request.rate
     needed_percent = request.target - request.battery_level
-    unit = request.prices.unit if request.prices is not None else None
+    unit = _currency(request.prices.unit) if request.prices is not None else None
     prices_until = _prices_until(request.prices)
 
     def plan_of(status: PlanStatus, slots: Sequence[_Slot]) -> ChargePlan:
@@ -175,6 +176,13 @@ def make_plan(request: PlanRequest) -> ChargePlan:
         chosen = _cheapest_slots(grid, needed)
         chosen = _fit(grid, chosen, needed, limits)
     return plan_of(PlanStatus.PLANNED, chosen)
+
+
+def _currency(unit: str | None) -> str | None:
+    """What a cost is counted in: "EUR" of "EUR/kWh", "c" of "c/kWh"."""
+    if not unit:
+        return None
+    return unit.split("/", 1)[0].strip() or None
 
 
 def _prices_until(prices: PriceForecast | None) -> datetime | None:

@@ -361,7 +361,29 @@ class ReadyByPlanner:
             return  # never wrote anything: nothing to remove
         if await self._async_command(lambda: self.vehicle.async_write_charge_plan(wanted)):
             self.written = wanted
+            if self.settings.enabled:
+                await self._async_follow_plan_now(wanted)
         self._notify()
+
+    async def _async_follow_plan_now(self, windows: tuple[ChargeWindow, ...]) -> None:
+        """Right after a new plan reached the car: charge now if the plan says so, and
+        not if it does not.
+
+        A car holding a start time does not start a window that has already begun (its
+        start is now, or passed), and a car that began charging when it was plugged in,
+        before the plan was written, goes on charging.  Only here, once per written plan:
+        charging started or stopped by hand later is the user's to decide.
+        """
+        if Capability.CHARGING not in self.vehicle.capabilities:
+            return
+        data = self.coordinator.data or EVData()
+        now = dt_util.utcnow()
+        due = any(w.start <= now + timedelta(minutes=1) and now < w.end for w in windows)
+        charging = data.charging is True or data.charging_measured is True
+        if due and not charging and data.plugged_in is True:
+            await self._async_command(self.vehicle.async_start_charging)
+        elif not due and charging:
+            await self._async_command(self.vehicle.async_stop_charging)
 
     async def _async_command(self, send: Callable[[], Any]) -> bool:
         try:

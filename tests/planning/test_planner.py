@@ -76,7 +76,7 @@ def test_with_prices_it_picks_the_cheapest_hours() -> None:
     assert plan.windows == (ChargeWindow(utc(2026, 12, 5, 1), utc(2026, 12, 5, 4, 30)),)
     # Charged: 1 h at 0.10, 0.05, 0.06 each, and none needed at 0.12 (3 h for 30 %).
     assert plan.expected_cost == pytest.approx(7.0 * (0.10 + 0.05 + 0.06))
-    assert plan.cost_unit == "EUR/kWh"
+    assert plan.cost_unit == "EUR"
     assert plan.expected_soc == 80
 
 
