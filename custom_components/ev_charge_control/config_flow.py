@@ -18,11 +18,11 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsF
 from homeassistant.core import callback
 
 from .const import DOMAIN
-from .options_flow import EVChargeControlOptionsFlow
 from .flow_realto import RealtoSteps
 from .flow_tesla_oauth import TeslaOAuthSteps
 from .flow_tesla_token import TeslaTokenSteps
 from .flow_vehicles import VehicleSteps
+from .options_flow import EVChargeControlOptionsFlow
 from .providers import PROVIDERS, provider_of
 
 

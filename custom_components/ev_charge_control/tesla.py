@@ -12,9 +12,10 @@ Polling follows what users of the existing integrations taught us:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar, override
 
 from homeassistant.util import dt as dt_util
@@ -46,6 +47,7 @@ from .const import (
 from .data import Capability, ChargingStatus, EVData
 from .tesla_schedules import (
     OFF_PEAK_SCHEDULE_ID,
+    PLAN_SCHEDULE_IDS,
     PRECONDITION_SCHEDULE_ID,
     Home,
     daily_start,
@@ -54,13 +56,19 @@ from .tesla_schedules import (
     is_enabled,
     next_start,
     off_peak_window,
+    plan_window,
     precondition_at,
+    same_times,
     start_minutes,
     starts_charging,
 )
-from .vehicle import CommandOutcome, DepartureSettings, PollResult, Refusal, Vehicle
+from .vehicle import ChargeWindow, CommandOutcome, DepartureSettings, PlanLimits, PollResult, Refusal, Vehicle
 
 MILES_TO_KM = 1.609344
+PLAN_IN_SCHEDULES = PlanLimits(max_windows=len(PLAN_SCHEDULE_IDS))
+"""Charge-schedule firmware: each window a one-time schedule of its own."""
+PLAN_AS_START = PlanLimits(max_windows=1, ends_at_limit=True)
+"""Older firmware: one scheduled-charging start; the car charges to its limit."""
 LOW_AMPS = 5
 TESLA_CAPABILITIES = frozenset(
     {
@@ -75,6 +83,7 @@ TESLA_CAPABILITIES = frozenset(
         Capability.MEASURED_CHARGING,
         Capability.API_COSTS,
         Capability.AWAKE_STATE,
+        Capability.CHARGE_PLAN,
     }
 )
 _CHARGING_STATUS = {
@@ -291,6 +300,11 @@ class TeslaVehicle(Vehicle):
         self._charge_schedules: tuple[ChargeSchedule, ...] | None = None
         self._precondition_schedules: tuple[PreconditionSchedule, ...] | None = None
         self._uses_schedules: bool | None = None
+        # The ready-by plan written last, and whether the car was read since.
+        self._plan: tuple[ChargeWindow, ...] = ()
+        self._plan_read = False
+        self._start_written: tuple[bool, int] | None = None
+        """Scheduled charging (on, minutes) as written since the car was last read."""
 
     @property
     @override
@@ -358,6 +372,8 @@ class TeslaVehicle(Vehicle):
             self._refresh_data = False
             self._note_drive(fresh.raw.get("drive_state"))
             self._note_schedules(fresh)
+            self._plan_read = True
+            self._start_written = None
             if fresh.charge_state is not None:
                 data = self._with_schedules(charge_state_to_data(fresh.charge_state, dt_util.utcnow()))
         else:
@@ -619,6 +635,85 @@ class TeslaVehicle(Vehicle):
     async def _add_precondition_schedule(self, schedule: PreconditionSchedule) -> None:
         await self._command(lambda: self.client.add_precondition_schedule(self.vin, schedule))
         self._precondition_schedules = _with_schedule(self._precondition_schedules, schedule)
+
+    # ------------------------------------------------------------ ready-by plan
+    @property
+    @override
+    def plan_limits(self) -> PlanLimits:
+        """Several windows once the car is known to take charge schedules; else one start,
+        which both kinds of firmware hold (a car asleep since start-up is not known yet)."""
+        return PLAN_IN_SCHEDULES if self._uses_schedules else PLAN_AS_START
+
+    @override
+    async def async_write_charge_plan(self, windows: Sequence[ChargeWindow]) -> CommandOutcome:
+        wanted = tuple(windows)
+        if await self._uses_charge_schedules():
+            sent = await self._write_plan_schedules(wanted)
+        else:
+            sent = await self._write_plan_start(wanted)
+        if wanted != self._plan:
+            self._plan = wanted
+            self._plan_read = False
+        return self._confirm() if sent else CommandOutcome()
+
+    async def _write_plan_schedules(self, windows: tuple[ChargeWindow, ...]) -> bool:
+        """One one-time schedule per window; the plan's schedules no longer needed go."""
+        zone = dt_util.get_default_time_zone()
+        wanted = [plan_window(i, w.start, w.end, self.home, zone) for i, w in enumerate(windows)]
+        sent = False
+        for schedule in wanted:
+            if not same_times(find(self._charge_schedules or (), schedule.id), schedule):
+                await self._add_charge_schedule(schedule)
+                sent = True
+        for schedule_id in PLAN_SCHEDULE_IDS[len(wanted) :]:
+            if find(self._charge_schedules or (), schedule_id) is not None:
+                await self._command(partial(self.client.remove_charge_schedule, self.vin, schedule_id))
+                self._charge_schedules = tuple(s for s in self._charge_schedules or () if s.id != schedule_id)
+                sent = True
+        return sent
+
+    async def _write_plan_start(self, windows: tuple[ChargeWindow, ...]) -> bool:
+        """The first window's start as the daily scheduled-charging start; no plan: off."""
+        held = self._held_start()
+        if windows:
+            start = windows[0].start.astimezone(dt_util.get_default_time_zone())
+            wanted = (True, start.hour * 60 + start.minute)
+            if held == wanted:
+                return False
+        else:
+            if held is None or not held[0]:
+                return False
+            wanted = (False, held[1])
+        await self._command(lambda: self.client.set_scheduled_charging(self.vin, *wanted))
+        self._start_written = wanted
+        return True
+
+    def _held_start(self) -> tuple[bool, int] | None:
+        """Scheduled charging as the car holds it: written since the last read, else read."""
+        if self._start_written is not None:
+            return self._start_written
+        data = self._last
+        if data is None or data.scheduled_charging_enabled is None:
+            return None
+        return (data.scheduled_charging_enabled, data.scheduled_charging_minutes or 0)
+
+    @override
+    def charge_plan_intact(self) -> bool | None:
+        now = dt_util.utcnow()
+        pending = [w for w in self._plan if w.end > now]
+        if not pending or not self._plan_read:
+            return None
+        if self._uses_schedules:
+            zone = dt_util.get_default_time_zone()
+            for index, window in enumerate(self._plan):
+                if window.end <= now:
+                    continue  # ran: the car turns a one-time schedule off after it
+                wanted = plan_window(index, window.start, window.end, self.home, zone)
+                if not same_times(find(self._charge_schedules or (), wanted.id), wanted):
+                    return False
+            return True
+        start = self._plan[0].start.astimezone(dt_util.get_default_time_zone())
+        return self._held_start() == (True, start.hour * 60 + start.minute)
 
 
 def _with_schedule[S: (ChargeSchedule, PreconditionSchedule)](

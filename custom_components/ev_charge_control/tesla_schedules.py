@@ -26,6 +26,8 @@ OFF_PEAK_SCHEDULE_ID = 1_262_304_002
 """Off-peak charging of the scheduled-departure action."""
 PRECONDITION_SCHEDULE_ID = 1_262_304_003
 """Preconditioning of the scheduled-departure action."""
+PLAN_SCHEDULE_IDS = tuple(range(1_262_304_010, 1_262_304_014))
+"""The ready-by plan's windows, one one-time schedule each."""
 
 ALL_DAYS = 0b1111111
 WEEKDAYS = 0b0111110
@@ -133,6 +135,49 @@ def precondition_at(minutes: int, weekdays_only: bool, home: Home) -> Preconditi
         enabled=True,
         latitude=home.latitude,
         longitude=home.longitude,
+    )
+
+
+def plan_window(index: int, start: datetime, end: datetime, home: Home, zone: tzinfo) -> ChargeSchedule:
+    """The plan's ``index``-th window as a one-time schedule, in the car's local time
+    (Home Assistant's).  The day bit is the start's day; an end at or before the start
+    time is the next day, as the car reads it.  A window of a day or more cannot be said
+    with times of day: it is a start only (the car charges to its limit, the target)."""
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    whole_day = end - start >= timedelta(days=1)
+    return ChargeSchedule(
+        id=PLAN_SCHEDULE_IDS[index],
+        name=SCHEDULE_NAME,
+        days_of_week=1 << _BIT_OF_WEEKDAY[local_start.weekday()],
+        start_enabled=True,
+        start_time=local_start.hour * 60 + local_start.minute,
+        end_enabled=not whole_day,
+        end_time=0 if whole_day else local_end.hour * 60 + local_end.minute,
+        one_time=True,
+        enabled=True,
+        latitude=home.latitude,
+        longitude=home.longitude,
+    )
+
+
+def same_times(held: ChargeSchedule | None, wanted: ChargeSchedule) -> bool:
+    """The car holds ``wanted`` (its copy of the position may be rounded)."""
+    return held is not None and (
+        held.enabled,
+        held.days_of_week,
+        held.start_enabled,
+        held.start_time,
+        held.end_enabled,
+        held.end_time,
+        held.one_time,
+    ) == (
+        wanted.enabled,
+        wanted.days_of_week,
+        wanted.start_enabled,
+        wanted.start_time,
+        wanted.end_enabled,
+        wanted.end_time,
+        wanted.one_time,
     )
 
 

@@ -104,11 +104,15 @@ class Vehicle(ABC):
     refusals: ClassVar[Mapping[str, str]] = {}
     """Refusal reasons this kind of car gives, each to the translation key of its own
     message; any other reason is shown as the car worded it."""
-    plan_limits: PlanLimits | None = None
-    """With ``Capability.CHARGE_PLAN``: what plans the car can hold."""
     decision_max_age: timedelta | None = None
     """Refusing or skipping a command (not plugged in, already charging) needs values at
     most this old: older ones are refreshed first if the car is awake. ``None``: never."""
+
+    @property
+    def plan_limits(self) -> PlanLimits | None:
+        """With ``Capability.CHARGE_PLAN``: what plans the car can hold (it may depend on
+        what the car has said about itself, such as its firmware)."""
+        return None
 
     @abstractmethod
     async def async_poll(self, previous: EVData | None) -> PollResult:
