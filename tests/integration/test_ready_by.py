@@ -26,6 +26,8 @@ from simulator import FakeClock
 
 from ..helpers import VIN, SimulatorHandle, account_spec, vehicle_spec
 from .common import device_for, entity_state, last_seq, move_both_clocks, sent_commands, tick
+from .signing_support import add_signing_entry, signed_log
+from .test_signed_commands import NEW_FIRMWARE, _app_schedule, _schedules, _send_rest
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 18:00 in Amsterdam
@@ -421,3 +423,100 @@ class TestClocksGoBack:
         assert car["charge_state"]["battery_level"] >= 80
         # The departure passed: the next plan is for Monday 07:00.
         assert _plan(hass)["departure"] == datetime(2026, 10, 26, 6, tzinfo=UTC).isoformat()
+
+
+# Friday evening cheap at 20:00-21:00, Saturday cheap at 03:00-05:00: two windows.
+SPLIT_FRIDAY = [0.20] * 18 + [0.40, 0.35, 0.05, 0.30, 0.32, 0.34]
+SPLIT_SATURDAY = [0.30, 0.28, 0.26, 0.06, 0.04, 0.25, 0.33, 0.40] + [0.30] * 16
+
+
+class TestChargeSchedules:
+    """A Model 3 on firmware 2024.26+, signed commands: the plan is one-time schedules."""
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(
+            vehicle_spec(
+                battery_level=50,
+                charge_limit=80,
+                capacity_kwh=36.8,
+                timezone="Europe/Amsterdam",
+                command_signing="required",
+                firmware=NEW_FIRMWARE,
+            )
+        )
+
+    @pytest.fixture
+    async def entry(self, hass: HomeAssistant, oauth_server: SimulatorHandle) -> MockConfigEntry:
+        entry, _key = await add_signing_entry(hass, oauth_server, paired=(VIN,))
+        hass.states.async_set(PRICES, "0.25", nordpool(SPLIT_FRIDAY, SPLIT_SATURDAY))
+        hass.config_entries.async_update_entry(entry, options={"price_entity": PRICES})
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        return entry
+
+    async def test_the_cheapest_windows_become_one_time_schedules_the_car_runs(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        seq = await last_seq(sim)
+        await _turn_on(hass)
+        friday, saturday = date(2026, 12, 4), date(2026, 12, 5)
+        # 3 h 30: Friday 20:00-21:00 (0.05), Saturday 03:00-05:00 (0.06, 0.04), and the
+        # half hour at 0.25 after it.
+        assert _windows(hass) == [
+            (local(friday, 20), local(friday, 21)),
+            (local(saturday, 3), local(saturday, 5, 30)),
+        ]
+        commands = [name for kind, name in await signed_log(sim, seq) if kind == "command"]
+        assert commands == ["add_charge_schedule", "add_charge_schedule"]
+        schedules = (await _schedules(sim))["charge_schedule_data"]["charge_schedules"]
+        held = sorted(
+            (s["start_time"], s["end_time"], s["one_time"], s["days_of_week"], s["name"]) for s in schedules
+        )
+        # Friday is bit 32, Saturday bit 64 (Tesla's week starts on Sunday, bit 1).
+        assert held == [(180, 330, True, 64, "Home Assistant"), (1200, 1260, True, 32, "Home Assistant")]
+        planner = entry.runtime_data.planners[VIN]
+        assert planner.vehicle.charge_plan_intact() is None  # not read since it was written
+
+        # The car charges in both windows by itself and is at 80 % before 07:00.
+        levels: list[float] = []
+        for _ in range(13 * 4):
+            await move_both_clocks(hass, sim, freezer, timedelta(minutes=15))
+            levels.append((await sim.vehicle())["charge_state"]["battery_level"])
+        assert levels[-1] >= 80
+        # Nothing between the windows: 21:00 to 03:00 the level stands.
+        assert levels[3 * 4 + 1] == pytest.approx(levels[8 * 4 + 3], abs=0.5)
+
+    async def test_a_schedule_changed_in_the_app_is_seen(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        await _turn_on(hass)
+        planner = entry.runtime_data.planners[VIN]
+        await move_both_clocks(hass, sim, freezer, timedelta(minutes=1))  # the confirmation read
+        assert planner.vehicle.charge_plan_intact() is True
+        # In the app, the owner moves the Saturday window (same id: the app edits it).
+        schedules = (await _schedules(sim))["charge_schedule_data"]["charge_schedules"]
+        saturday = next(s for s in schedules if s["start_time"] == 180)
+        await _send_rest(sim, "add_charge_schedule", {**_app_schedule(start=60), "id": saturday["id"]})
+        assert planner.vehicle.charge_plan_intact() is True  # not known before the car is read
+        planner.vehicle.request_fresh_data()  # as homeassistant.update_entity does
+        await planner.coordinator.async_refresh()
+        assert planner.vehicle.charge_plan_intact() is False
+
+    async def test_turning_it_off_removes_the_schedules(
+        self, hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatorHandle
+    ) -> None:
+        await _turn_on(hass)
+        seq = await last_seq(sim)
+        await hass.services.async_call("switch", "turn_off", {ATTR_ENTITY_ID: SWITCH}, blocking=True)
+        commands = [name for kind, name in await signed_log(sim, seq) if kind == "command"]
+        assert commands == ["remove_charge_schedule", "remove_charge_schedule"]
+        assert (await _schedules(sim))["charge_schedule_data"]["charge_schedules"] == []
