@@ -63,11 +63,18 @@ class ReadyBySettings:
     """From the plan_charging action; else the entry's option."""
     rate_percent_per_hour: float | None = None
     rate_power_kw: float | None = None
+    written: tuple[ChargeWindow, ...] | None = None
+    """The windows the car was last made to hold (``None``: nothing written yet)."""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["departure"] = self.departure.isoformat()
         data["departure_once"] = self.departure_once.isoformat() if self.departure_once else None
+        data["written"] = (
+            None
+            if self.written is None
+            else [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in self.written]
+        )
         return data
 
     @classmethod
@@ -86,7 +93,21 @@ class ReadyBySettings:
             price_entity=data.get("price_entity") or None,
             rate_percent_per_hour=_float(data.get("rate_percent_per_hour")),
             rate_power_kw=_float(data.get("rate_power_kw")),
+            written=_windows(data.get("written")),
         )
+
+
+def _windows(value: Any) -> tuple[ChargeWindow, ...] | None:
+    if not isinstance(value, list):
+        return None
+    windows: list[ChargeWindow] = []
+    for item in value:
+        start = dt_util.parse_datetime(str(item.get("start"))) if isinstance(item, dict) else None
+        end = dt_util.parse_datetime(str(item.get("end"))) if isinstance(item, dict) else None
+        if start is None or end is None:
+            return None
+        windows.append(ChargeWindow(start, end))
+    return tuple(windows)
 
 
 def _float(value: Any) -> float | None:
@@ -138,8 +159,6 @@ class ReadyByPlanner:
         self.plan: ChargePlan | None = None
         """The current plan; ``None`` while planning is off."""
         self.prices: PriceForecast | None = None
-        self.written: tuple[ChargeWindow, ...] | None = None
-        """The windows the car was last made to hold (``None``: nothing written yet)."""
         self.write_error: str | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -152,6 +171,8 @@ class ReadyByPlanner:
     # ------------------------------------------------------------------ life cycle
     @callback
     def async_start(self) -> None:
+        if self.settings.written:
+            self.vehicle.restore_charge_plan(self.settings.written)
         self._unsubs.append(self.coordinator.async_add_listener(self._on_car_update))
         self._follow_price_entity()
         data = self.coordinator.data or EVData()
@@ -355,12 +376,13 @@ class ReadyByPlanner:
     async def _async_write(self, windows: tuple[ChargeWindow, ...]) -> None:
         now = dt_util.utcnow()
         wanted = tuple(w for w in windows if w.end > now)
-        if self.written is not None and _same_windows(self.written, wanted, now):
+        written = self.settings.written
+        if written is not None and _same_windows(written, wanted, now):
             return
-        if self.written is None and not wanted and not self.settings.enabled:
+        if written is None and not wanted and not self.settings.enabled:
             return  # never wrote anything: nothing to remove
         if await self._async_command(lambda: self.vehicle.async_write_charge_plan(wanted)):
-            self.written = wanted
+            self._save(replace(self.settings, written=wanted))
             if self.settings.enabled:
                 await self._async_follow_plan_now(wanted)
         self._notify()
@@ -518,7 +540,8 @@ def planner_attributes(planner: ReadyByPlanner) -> dict[str, Any]:
             "prices_until": plan.prices_until.isoformat() if plan.prices_until else None,
             "charge_rate_percent_per_hour": round(rate.percent_per_hour, 1),
             "charge_rate_measured": rate.measured,
-            "written_to_car": planner.written == tuple(w for w in plan.windows if w.end > dt_util.utcnow()),
+            "written_to_car": planner.settings.written
+            == tuple(w for w in plan.windows if w.end > dt_util.utcnow()),
             "write_error": planner.write_error,
             "explanation": explain(planner),
         }

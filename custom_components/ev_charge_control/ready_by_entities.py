@@ -1,9 +1,9 @@
 """The ready-by planner's entities: on/off, target, departure time, and the plan.
 
 Their platforms (switch, number, time, sensor) add them from the tables here, for cars
-that can hold a plan.  They show the planner's settings and plan, not the car's data,
-so they stay available while the car cannot be read: a plan can be set up for a car
-that is asleep or out of reach.
+that can hold a plan.  They show the planner's settings and plan, not the car's data;
+like the car's other entities they stay available while it sleeps, and are unavailable
+while its API cannot be read (a plan could not be written then either).
 """
 
 from __future__ import annotations
@@ -92,11 +92,6 @@ class ReadyByEntity(EVEntity):
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         self.async_on_remove(self.planner.async_add_listener(self.async_write_ha_state))
-
-    @property
-    @override
-    def available(self) -> bool:
-        return True
 
 
 class ReadyBySwitch(ReadyByEntity, SwitchEntity):

@@ -18,7 +18,7 @@ window's commands may share a trigger time.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -50,7 +50,7 @@ from .api.realto import (
 )
 from .const import LOGGER
 from .data import Capability, CommandStatus, EVData
-from .vehicle import CommandOutcome, PollResult, Vehicle
+from .vehicle import ChargeWindow, CommandOutcome, PlanLimits, PollResult, Vehicle
 
 # Readings arrive at the manufacturer's cadence (minutes); polling faster buys nothing.
 READING_INTERVAL = timedelta(minutes=10)
@@ -69,6 +69,9 @@ FOLLOW_DEADLINE = timedelta(minutes=30)
 # (the platform's clock may differ from ours).
 LOOKUP_SLACK = timedelta(minutes=1)
 COOLDOWN = timedelta(minutes=10)
+PLAN_START_SLACK = timedelta(minutes=1)
+"""A plan window that has begun is scheduled from a minute ahead: the platform takes
+only future times; the planner starts charging now itself."""
 TIMED_OUT = "timed_out"
 UNKNOWN = "unknown"
 REALTO_CAPABILITIES = frozenset(
@@ -81,8 +84,12 @@ REALTO_CAPABILITIES = frozenset(
         Capability.ODOMETER,
         Capability.COMMAND_STATUS,
         Capability.COMMAND_COOLDOWN,
+        Capability.CHARGE_PLAN,
     }
 )
+PLAN_LIMITS = PlanLimits(max_windows=3, min_gap=COOLDOWN)
+"""Each window is a start and a stop command; the platform's cooldown lies between any
+two of them, so windows (and a window's start and end) are at least that far apart."""
 _COMMAND_NAMES = {CommandType.START_CHARGING: "start_charging", CommandType.STOP_CHARGING: "stop_charging"}
 _KNOWN_STATUSES = {status.value.lower() for status in ApiCommandStatus}
 
@@ -175,6 +182,12 @@ class RealtoVehicle(Vehicle):
         # The charging state last asked for, until a reading newer than the command
         # shows the outcome (or the command fails): (command id, wanted, asked at).
         self._intent: tuple[str, bool, datetime] | None = None
+        # The ready-by plan written last, its commands by id, and whether one of them
+        # was cancelled or failed since (in the re.alto app, or by the platform).
+        self._plan: tuple[ChargeWindow, ...] = ()
+        self._plan_commands: set[str] = set()
+        self._plan_broken = False
+        self._plan_read = False
 
     @property
     @override
@@ -196,6 +209,7 @@ class RealtoVehicle(Vehicle):
         data = reading_to_data(reading, previous or EVData(), now)
         data = await self._follow_commands(data, now)
         data = self._apply_intent(data, reading)
+        self._plan_read = True
         return PollResult(data, self._next_poll(now))
 
     async def _follow_commands(self, data: EVData, now: datetime) -> EVData:
@@ -222,6 +236,8 @@ class RealtoVehicle(Vehicle):
                 del self._following[command_id]
                 if command.status in (ApiCommandStatus.FAILED, ApiCommandStatus.CANCELED):
                     self._drop_intent(command_id)  # it did not happen: show what the car reports
+                    if command_id in self._plan_commands:
+                        self._plan_broken = True
             elif now - followed.due >= FOLLOW_DEADLINE:
                 del self._following[command_id]
                 self._drop_intent(command_id)
@@ -331,6 +347,15 @@ class RealtoVehicle(Vehicle):
     async def async_schedule_charging(
         self, start: datetime, end: datetime, *, ignore_cooldown: bool
     ) -> CommandOutcome:
+        statuses = [command_status(c) for c in await self._schedule_window(start, end, ignore_cooldown)]
+        cooldown_until = self._cooldown_until
+        first = statuses[0] if statuses else None
+        return CommandOutcome(
+            lambda d: replace(d, cooldown_until=cooldown_until, last_command=first or d.last_command)
+        )
+
+    async def _schedule_window(self, start: datetime, end: datetime, ignore_cooldown: bool) -> list[Command]:
+        """A start at ``start`` and a stop at ``end``; the commands that stand for them."""
         self._check_cooldown(ignore_cooldown, at=start)
         asked = {CommandType.START_CHARGING: _second(start), CommandType.STOP_CHARGING: _second(end)}
         try:
@@ -366,12 +391,9 @@ class RealtoVehicle(Vehicle):
         # A window's commands run later, and the platform's cooldown lies around each
         # one's own time: counting them here refused every command, and the next
         # window, until the window had ended. The platform still refuses one too close.
-        statuses = [self._track(command, cooldown=False) for command in commands]
-        cooldown_until = self._cooldown_until
-        first = statuses[0] if statuses else None
-        return CommandOutcome(
-            lambda d: replace(d, cooldown_until=cooldown_until, last_command=first or d.last_command)
-        )
+        for command in commands:
+            self._track(command, cooldown=False)
+        return commands
 
     async def _standing_window(self, asked: dict[CommandType, datetime]) -> list[Command] | None:
         """The window's start and stop if they are on the platform already, waiting."""
@@ -424,6 +446,65 @@ class RealtoVehicle(Vehicle):
         if command.status is not ApiCommandStatus.CANCELED:
             raise lost
         return command
+
+    # ------------------------------------------------------------ ready-by plan
+    @property
+    @override
+    def plan_limits(self) -> PlanLimits:
+        return PLAN_LIMITS
+
+    @override
+    async def async_write_charge_plan(self, windows: Sequence[ChargeWindow]) -> CommandOutcome:
+        """Windows kept as they are; those no longer planned cancelled (their own
+        commands, by id: the user's other windows stay); new ones scheduled."""
+        now = dt_util.utcnow()
+        wanted = tuple(
+            ChargeWindow(_second(max(w.start, now + PLAN_START_SLACK)), _second(w.end))
+            for w in windows
+            if w.end > now + PLAN_START_SLACK
+        )
+        held = tuple(w for w in self._plan if w.end > now)
+        if wanted == held and not self._plan_broken:
+            return CommandOutcome()
+        gone = [w for w in held if w not in wanted]
+        if gone:
+            await self._cancel_plan_windows(gone, now)
+        for window in wanted:
+            if window in held and not self._plan_broken:
+                continue
+            commands = await self._schedule_window(window.start, window.end, False)
+            self._plan_commands.update(c.id for c in commands)
+        self._plan = wanted
+        self._plan_broken = False
+        self._plan_read = False
+        cooldown_until = self._cooldown_until
+        return CommandOutcome(lambda d: replace(d, cooldown_until=cooldown_until))
+
+    async def _cancel_plan_windows(self, windows: list[ChargeWindow], now: datetime) -> None:
+        """Cancel the waiting starts and stops of these plan windows, found by their
+        times among the car's commands (so also after a restart)."""
+        times = {moment for w in windows for moment in (w.start, w.end)}
+        for command in await self.client.list_commands(self.entity_id, now - COOLDOWN):
+            when = command.trigger_time
+            if (
+                command.status is ApiCommandStatus.PENDING
+                and when is not None
+                and when > now
+                and _second(when) in times
+                and command.type in (CommandType.START_CHARGING, CommandType.STOP_CHARGING)
+            ):
+                await self._cancel([command])
+                self._plan_commands.discard(command.id)
+
+    @override
+    def restore_charge_plan(self, windows: Sequence[ChargeWindow]) -> None:
+        self._plan = tuple(windows)
+
+    @override
+    def charge_plan_intact(self) -> bool | None:
+        if not any(w.end > dt_util.utcnow() for w in self._plan) or not self._plan_read:
+            return None
+        return not self._plan_broken
 
 
 def _in_window(command: Command, asked: dict[CommandType, datetime]) -> bool:

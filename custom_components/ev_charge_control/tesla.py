@@ -698,6 +698,10 @@ class TeslaVehicle(Vehicle):
         return (data.scheduled_charging_enabled, data.scheduled_charging_minutes or 0)
 
     @override
+    def restore_charge_plan(self, windows: Sequence[ChargeWindow]) -> None:
+        self._plan = tuple(windows)
+
+    @override
     def charge_plan_intact(self) -> bool | None:
         now = dt_util.utcnow()
         pending = [w for w in self._plan if w.end > now]

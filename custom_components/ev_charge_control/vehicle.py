@@ -177,6 +177,10 @@ class Vehicle(ABC):
         sequence removes it); sends nothing when the car holds them already."""
         raise NotImplementedError
 
+    def restore_charge_plan(self, windows: Sequence[ChargeWindow]) -> None:  # noqa: B027 - optional
+        """After a restart: the windows written before it, so they are known as the
+        car's (to keep, replace or check) without asking the car."""
+
     def charge_plan_intact(self) -> bool | None:
         """Whether the car, as last read, still holds the windows written last that have
         not ended yet; ``False`` when they were changed or removed elsewhere (the car's

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 import yaml
 
-from custom_components.ev_charge_control import binary_sensor, button, number, ready_by_entities, sensor, switch
+from custom_components.ev_charge_control import (
+    binary_sensor,
+    button,
+    number,
+    ready_by_entities,
+    sensor,
+    switch,
+)
 from custom_components.ev_charge_control.helpers import SIGNED_FAULTS
 from custom_components.ev_charge_control.realto import RealtoVehicle
 from custom_components.ev_charge_control.tesla import TeslaVehicle

@@ -142,7 +142,9 @@ async def test_a_plan_in_the_cheapest_hours_is_written_into_the_car(
         ("set_scheduled_charging", {"enable": True, "time": 120})
     ]
 
-    # The car charges by itself at 01:30 and is at its target before 07:00.
+    # The car charges by itself at 02:00 and is at its target before 07:00 (Home
+    # Assistant's access token has lapsed by then, as it would without a refresh: the
+    # plan is in the car).
     for _ in range(13 * 4):
         await move_both_clocks(hass, sim, freezer, timedelta(minutes=15))
     car = await sim.vehicle()
@@ -397,7 +399,9 @@ class TestClocksGoBack:
 
     @pytest.fixture
     def clock(self, freezer: FrozenDateTimeFactory) -> FakeClock:
-        start = datetime(2026, 10, 24, 18, 0, tzinfo=UTC)  # 20:00 CEST
+        # 01:30 CEST; at 03:00 CEST (01:00 UTC) the clocks go back to 02:00 CET.  (The
+        # entry's access token lasts 8 hours, as Tesla's do: the test ends before.)
+        start = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
         freezer.move_to(start)
         return FakeClock(start=start.timestamp())
 
@@ -417,7 +421,7 @@ class TestClocksGoBack:
         assert sent_commands(await sim.requests(since=seq)) == [
             ("set_scheduled_charging", {"enable": True, "time": 210})
         ]
-        for _ in range(12 * 4):
+        for _ in range(7 * 4):
             await move_both_clocks(hass, sim, freezer, timedelta(minutes=15))
         car = await sim.vehicle()
         assert car["charge_state"]["battery_level"] >= 80

@@ -63,6 +63,11 @@ async def test_entities_follow_what_the_platform_supports(
         "last_command",
         "cooldown_end",
         "data_updated",
+        # The ready-by planner's: the platform holds charging windows.
+        "ready_by",
+        "ready_by_target",
+        "departure_time",
+        "charging_plan",
     }
     assert entity_state(hass, "sensor.id_4_battery") == "50"
     assert float(entity_state(hass, "sensor.id_4_range")) == 200.0
