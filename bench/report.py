@@ -15,6 +15,8 @@ from pathlib import Path
 import sys
 from typing import Any
 
+from . import report_ready_by
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).parent / ".results"))
 TEMPLATE = Path(__file__).parent / "BENCHMARKS.template.md"
@@ -143,6 +145,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[Target]:
     out += signed_targets(results)
     out += real_targets(results)
     out += realto_targets(results)
+    out += [Target(*verdict) for verdict in report_ready_by.verdicts(results)]
     for size in (1, 10, 50):
         ours = results.get(f"fleet-{size}-ours")
         if ours is None:
@@ -797,6 +800,8 @@ def render(results: dict[str, dict[str, Any]], items: list[Target]) -> str:
         "{{SUMMARY}}": summary,
         "{{SUMMARY_TABLE}}": summary_table(results),
         "{{REALTO}}": realto_table(results),
+        "{{READY_BY}}": report_ready_by.table(results),
+        "{{READY_BY_COMMANDS}}": report_ready_by.commands_table(results),
         "{{TARGETS}}": targets_table(items),
         "{{COMMUTER_ON}}": day_table(results, "commuter", "on"),
         "{{COMMUTER_OFF}}": day_table(results, "commuter", "off"),
@@ -830,6 +835,8 @@ def main() -> int:
             json.dumps([{"target": t.name, "scenario": t.scenario, "passed": t.passed} for t in items])
         )
     written = charts(results)
+    if (ready_by_chart := report_ready_by.chart(results, CHARTS)) is not None:
+        written.append(str(ready_by_chart.relative_to(ROOT)))
     OUTPUT.write_text(render(results, items))
     for item in items:
         print(f"{'PASS' if item.passed else 'FAIL'}  {item.name} [{item.scenario}]: {item.measured}")  # noqa: T201
