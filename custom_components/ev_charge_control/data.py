@@ -43,6 +43,10 @@ class Capability(StrEnum):
     AWAKE_STATE = "awake_state"
     """Whether the car is awake (``EVData.online``): Tesla reports it; re.alto's
     readings do not, so an "Awake" sensor there would be unknown forever."""
+    CHARGE_ENERGY = "charge_energy"
+    """The car reports an energy counter (``EVData.energy_added_kwh``, per session) or
+    meter (``EVData.energy_meter_kwh``, cumulative), so the energy charged at home can
+    be counted."""
 
 
 class ChargingStatus(StrEnum):
@@ -108,3 +112,13 @@ class EVData:
     odometer_km: float | None = None
     last_command: CommandStatus | None = None
     cooldown_until: datetime | None = None
+    latitude: float | None = None
+    """Where the car is (with ``longitude``), when its API says; personal data, redacted
+    from diagnostics."""
+    longitude: float | None = None
+    energy_meter_kwh: float | None = None
+    """A cumulative meter of the energy the car took in (re.alto's positiveActiveEnergy),
+    unlike ``energy_added_kwh``, which starts again with each session."""
+    location_labels: tuple[str, ...] | None = None
+    """The names of the places the platform matched the car's position to (re.alto's
+    locationMatches); ``()``: it matched none."""
