@@ -128,6 +128,7 @@ def reading_to_data(reading: Reading | None, previous: EVData, fetched_at: datet
     """
     if reading is None:
         return previous
+    location = reading.location
     if reading.state_of_charge is None:
         battery_level = previous.battery_level
     else:
@@ -144,6 +145,14 @@ def reading_to_data(reading: Reading | None, previous: EVData, fetched_at: datet
         ),
         plugged_in=reading.is_plugged_in if reading.is_plugged_in is not None else previous.plugged_in,
         odometer_km=_number(reading.odometer_km, 0) if reading.odometer is not None else previous.odometer_km,
+        # Not kept from an earlier reading, unlike the other metrics: the car may have
+        # moved since, and a stale place would decide where a session charged.
+        latitude=_number(location.latitude, -90, 90) if location is not None else None,
+        longitude=_number(location.longitude, -180, 180) if location is not None else None,
+        location_labels=reading.location_labels,
+        energy_meter_kwh=(
+            reading.energy_meter_kwh if reading.energy_meter_kwh is not None else previous.energy_meter_kwh
+        ),
     )
 
 
@@ -207,6 +216,10 @@ class RealtoVehicle(Vehicle):
         now = dt_util.utcnow()
         reading = await self.client.last_reading(self.entity_id)
         data = reading_to_data(reading, previous or EVData(), now)
+        if data.energy_meter_kwh is not None and Capability.CHARGE_ENERGY not in self.capabilities:
+            # Not every car on the platform reports a meter: the one that does gets the
+            # "energy charged at home" sensor from the reading that shows it.
+            self.capabilities = self.capabilities | {Capability.CHARGE_ENERGY}
         data = await self._follow_commands(data, now)
         data = self._apply_intent(data, reading)
         self._plan_read = True

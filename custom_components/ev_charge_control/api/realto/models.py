@@ -108,6 +108,32 @@ class Location:
         )
 
 
+# Energy units to kWh: the docs give energy in kWh but do not spell the unit strings.
+_KWH_PER_UNIT = {"kwh": 1.0, "wh": 0.001, "mwh": 1000.0}
+
+
+def energy_kwh(data: Any) -> float | None:
+    """A meter's ``total`` (``{t1..t4, total, unit}``) in kWh; ``None`` when absent, not a
+    finite number, negative, or in a unit that is no energy (no unit: kWh, as documented)."""
+    if not isinstance(data, Mapping):
+        return None
+    total = _float(data.get("total"))
+    unit = (_str(data.get("unit")) or "kWh").strip().lower()
+    factor = _KWH_PER_UNIT.get(unit)
+    if total is None or factor is None or total < 0:
+        return None
+    return total * factor
+
+
+def location_labels(data: Any) -> tuple[str, ...] | None:
+    """The labels of ``locationMatches``: ``None`` when the reading has no such list,
+    ``()`` when it matched no place."""
+    if not isinstance(data, list):
+        return None
+    labels = (_str(_mapping(_mapping(match).get("location")).get("label")) for match in data)
+    return tuple(label for label in labels if label is not None)
+
+
 # ---------------------------------------------------------------------- entities
 @dataclass(frozen=True, slots=True)
 class Entity:
@@ -178,6 +204,10 @@ class Reading:
     is_charging: bool | None = None
     is_plugged_in: bool | None = None
     location: Location | None = None
+    location_labels: tuple[str, ...] | None = None
+    """The places the platform matched this reading to (``locationMatches``), by label."""
+    energy_meter_kwh: float | None = None
+    """``positiveActiveEnergy.total``: the energy the car took in, cumulative, in kWh."""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -195,6 +225,8 @@ class Reading:
             is_charging=_bool(metrics.get("isCharging")),
             is_plugged_in=_bool(metrics.get("isPluggedIn")),
             location=Location.from_dict(metrics.get("location")),
+            location_labels=location_labels(metrics.get("locationMatches")),
+            energy_meter_kwh=energy_kwh(metrics.get("positiveActiveEnergy")),
             raw=data,
         )
 
