@@ -20,7 +20,15 @@ from typing import Any, ClassVar, override
 
 from homeassistant.util import dt as dt_util
 
-from .api import CostCounter, NotFound, RateLimited, VehicleUnavailable, WakeTimeout, WrongRegion
+from .api import (
+    CostCounter,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    VehicleUnavailable,
+    WakeTimeout,
+    WrongRegion,
+)
 from .api.tesla import (
     ChargeState,
     ChargingState,
@@ -84,6 +92,7 @@ TESLA_CAPABILITIES = frozenset(
         Capability.API_COSTS,
         Capability.AWAKE_STATE,
         Capability.CHARGE_PLAN,
+        Capability.CHARGE_ENERGY,
     }
 )
 _CHARGING_STATUS = {
@@ -95,15 +104,18 @@ _CHARGING_STATUS = {
     ChargingState.NO_POWER: ChargingStatus.NO_POWER,
 }
 # One data request, billed the same whatever it holds: the charge state, the drive state
-# (driving or parked), the firmware, and the charge schedules that replace scheduled
-# charging on firmware 2024.26+.
+# (driving or parked), the firmware, the charge schedules that replace scheduled
+# charging on firmware 2024.26+, and where the car is (firmware 2023.38+ sends the
+# position only for location_data), to tell a session at home from one elsewhere.
 DATA_ENDPOINTS = (
     Endpoint.CHARGE_STATE,
     Endpoint.DRIVE_STATE,
     Endpoint.VEHICLE_STATE,
     Endpoint.CHARGE_SCHEDULE_DATA,
     Endpoint.PRECONDITIONING_SCHEDULE_DATA,
+    Endpoint.LOCATION_DATA,
 )
+DATA_ENDPOINTS_WITHOUT_LOCATION = tuple(e for e in DATA_ENDPOINTS if e is not Endpoint.LOCATION_DATA)
 # The fourth VIN character names the model.
 _MODELS = {"S": "Model S", "3": "Model 3", "X": "Model X", "Y": "Model Y", "C": "Cybertruck", "R": "Roadster"}
 
@@ -196,6 +208,9 @@ class TeslaAccount:
         self._states: dict[str, ApiVehicle] = {}
         self._states_at: datetime | None = None
         self._pending: asyncio.Future[dict[str, ApiVehicle]] | None = None
+        self.location_allowed = True
+        """Cleared when Tesla refuses location_data (a token without the
+        ``vehicle_location`` scope): the scope is the account's, so for every car."""
         # A 429 on the list holds for every car of the account, not only the one whose
         # poll got it: each would otherwise ask again, and be billed the 429.
         self._list_limited_until: datetime | None = None
@@ -364,7 +379,7 @@ class TeslaVehicle(Vehicle):
         """The car is online: fetch its data if it is due."""
         if self._wants_data(data):
             try:
-                fresh = await self.client.vehicle_data(self.vin, DATA_ENDPOINTS)
+                fresh = await self._vehicle_data()
             except VehicleUnavailable:
                 # It fell asleep between the state check and the data call.
                 self._note_state(VehicleState.ASLEEP)
@@ -376,10 +391,26 @@ class TeslaVehicle(Vehicle):
             self._start_written = None
             if fresh.charge_state is not None:
                 data = self._with_schedules(charge_state_to_data(fresh.charge_state, dt_util.utcnow()))
+                data = replace(data, latitude=fresh.latitude, longitude=fresh.longitude)
         else:
             data = replace(data, online=True)
         self._last = data
         return PollResult(data, self._next_poll(data))
+
+    async def _vehicle_data(self) -> VehicleData:
+        """One data request, with the car's position while the token allows it.
+
+        Tesla answers 403 "missing scopes" to location_data without the
+        ``vehicle_location`` scope (a sign-in from before it was asked for, or a user
+        who unticked it): the data is then asked for without the position, now and until
+        the entry is reloaded (as after signing in again), so polling goes on.
+        """
+        if self.account.location_allowed:
+            try:
+                return await self.client.vehicle_data(self.vin, DATA_ENDPOINTS)
+            except MissingScope:
+                self.account.location_allowed = False
+        return await self.client.vehicle_data(self.vin, DATA_ENDPOINTS_WITHOUT_LOCATION)
 
     @staticmethod
     def _surely_awake(data: EVData) -> bool:
@@ -541,7 +572,7 @@ class TeslaVehicle(Vehicle):
         if self._uses_schedules is None:
             async with self._lock:
                 await self._ensure_awake()
-                fresh = await self.client.vehicle_data(self.vin, DATA_ENDPOINTS)
+                fresh = await self._vehicle_data()
                 self._note_schedules(fresh)
         return bool(self._uses_schedules)
 

@@ -19,6 +19,8 @@ SCOPES: Final = (
     "offline_access",
     "user_data",
     "vehicle_device_data",
+    # Where the car is (since 2024-11-26): tells a session at home from one elsewhere.
+    "vehicle_location",
     "vehicle_cmds",
     "vehicle_charging_cmds",
 )

@@ -331,6 +331,17 @@ def firmware_version(text: str | None) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _position(drive: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """``drive_state``'s latitude and longitude, or neither: a half position, one out of
+    range, or 0, 0 (what some replies hold for "no fix") is no position."""
+    latitude, longitude = _float(drive.get("latitude")), _float(drive.get("longitude"))
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None, None
+    if latitude == 0 and longitude == 0:
+        return None, None
+    return latitude, longitude
+
+
 @dataclass(frozen=True, slots=True)
 class VehicleData:
     """A ``vehicle_data`` answer."""
@@ -343,11 +354,17 @@ class VehicleData:
     precondition_schedules: tuple[PreconditionSchedule, ...] | None = None
     firmware: str | None = None
     """``vehicle_state.car_version``, e.g. "2024.32.7 abcdef"; only with that section."""
+    latitude: float | None = None
+    """``drive_state.latitude``: on firmware 2023.38+ only when ``location_data`` was
+    asked for (which needs the ``vehicle_location`` scope)."""
+    longitude: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VehicleData:
         charge = data.get("charge_state")
         vehicle_state = data.get("vehicle_state")
+        drive = data.get("drive_state")
+        latitude, longitude = _position(drive) if isinstance(drive, Mapping) else (None, None)
         return cls(
             vehicle=Vehicle.from_dict(data),
             charge_state=ChargeState.from_dict(charge) if isinstance(charge, Mapping) else None,
@@ -357,6 +374,8 @@ class VehicleData:
                 data.get("preconditioning_schedule_data"), "precondition_schedules", PreconditionSchedule
             ),
             firmware=_str(vehicle_state.get("car_version")) if isinstance(vehicle_state, Mapping) else None,
+            latitude=latitude,
+            longitude=longitude,
         )
 
     @property
