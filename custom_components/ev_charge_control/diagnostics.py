@@ -27,6 +27,7 @@ IDENTIFYING = {
     "latitude",
     "longitude",
     "location",
+    "location_labels",
 }
 
 
