@@ -31,7 +31,7 @@ class TimelineEvent:
     params: dict[str, Any] = field(compare=False, default_factory=dict)
 
 
-ACTIONS = ("plug_in", "unplug", "drive", "state", "pilot_current", "battery_level")
+ACTIONS = ("plug_in", "unplug", "drive", "state", "pilot_current", "battery_level", "stall")
 
 
 def apply_action(vehicle: SimVehicle, action: str, params: dict[str, Any]) -> None:
@@ -48,6 +48,8 @@ def apply_action(vehicle: SimVehicle, action: str, params: dict[str, Any]) -> No
         vehicle.set_pilot_current(int(params["amps"]))
     elif action == "battery_level":
         vehicle.set_battery_level(float(params["level"]))
+    elif action == "stall":
+        vehicle.stalled = bool(params.get("on", True))
     else:
         raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
 

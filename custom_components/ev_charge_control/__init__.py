@@ -22,6 +22,7 @@ from .public_key_view import async_serve_public_key
 from .ready_by import async_remove_planner_settings, async_setup_planners, async_stop_planner
 from .services import async_setup_services
 from .vehicle import AccountVehicles, Vehicle
+from .watchdog import async_setup_watchdogs, async_stop_watchdog
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -69,7 +70,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
     entry.runtime_data = EVChargeControlData(coordinators)
     _async_remove_devices_not_in(hass, entry, set(coordinators), account.vehicles)
     await async_setup_planners(hass, entry, list(coordinators.values()))
-    entry.async_on_unload(lambda: _async_stop_planners(entry))
+    await async_setup_watchdogs(hass, entry, list(coordinators.values()))
+    entry.async_on_unload(lambda: _async_stop_planners_and_watchdogs(entry))
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
@@ -81,9 +83,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
 
 
 @callback
-def _async_stop_planners(entry: EVChargeControlConfigEntry) -> None:
+def _async_stop_planners_and_watchdogs(entry: EVChargeControlConfigEntry) -> None:
     for car in list(entry.runtime_data.planners):
         async_stop_planner(entry, car)
+    for car in list(entry.runtime_data.watchdogs):
+        async_stop_watchdog(entry, car)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
@@ -166,6 +170,7 @@ async def _async_sync_vehicles(
         for car in set(runtime.coordinators) - wanted_ids:
             coordinator = runtime.coordinators.pop(car)
             async_stop_planner(entry, car)
+            async_stop_watchdog(entry, car)
             await coordinator.async_shutdown()
             LOGGER.info("%s is no longer on the account", coordinator.vehicle.name)
         _async_remove_devices_not_in(hass, entry, wanted_ids, listed)
@@ -180,6 +185,7 @@ async def _async_sync_vehicles(
         LOGGER.info("New vehicle on the account: %s", vehicle.name)
     if added:
         await async_setup_planners(hass, entry, added)
+        await async_setup_watchdogs(hass, entry, added)
         runtime.announce(added)
 
 

@@ -31,6 +31,7 @@ from .vehicle import CommandOutcome, Vehicle
 
 if TYPE_CHECKING:
     from .ready_by import ReadyByPlanner, ReadyByStore
+    from .watchdog import ChargingWatchdog
 
 # Never wait longer than this after a 429, whatever Retry-After says: Tesla has sent
 # values of many hours that overstated the wait.
@@ -52,6 +53,8 @@ class EVChargeControlData:
     planners: dict[str, ReadyByPlanner] = field(default_factory=dict)
     """The ready-by planner of each vehicle that can hold a plan, by unique id."""
     ready_by_store: ReadyByStore | None = None
+    watchdogs: dict[str, ChargingWatchdog] = field(default_factory=dict)
+    """The charging watchdog of each vehicle that reports whether it charges."""
 
     @callback
     def async_add_listener(self, listener: Callable[[list[VehicleCoordinator]], None]) -> CALLBACK_TYPE:

@@ -249,7 +249,9 @@ class RealtoVehicle(Vehicle):
                 del self._following[command_id]
                 if command.status in (ApiCommandStatus.FAILED, ApiCommandStatus.CANCELED):
                     self._drop_intent(command_id)  # it did not happen: show what the car reports
-                    if command_id in self._plan_commands:
+                    if command_id in self._plan_commands and command.status is ApiCommandStatus.CANCELED:
+                        # Cancelled by someone else (ours leave this list first); a
+                        # failure is the car's, for the watchdog's other checks.
                         self._plan_broken = True
             elif now - followed.due >= FOLLOW_DEADLINE:
                 del self._following[command_id]

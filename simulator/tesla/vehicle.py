@@ -115,6 +115,9 @@ class SimVehicle:
 
     state: str = "online"
     forced_offline: bool = False
+    stalled: bool = False
+    """The charger gives nothing while the car goes on saying it charges (a tripped
+    supply the car has not noticed): 0 A, 0 kW, no energy."""
     waking_until: float | None = None
     last_activity: float = 0.0
 
@@ -144,6 +147,12 @@ class SimVehicle:
     starting_since: float | None = None
     user_stopped: bool = False
     energy_added: float = 0.0
+    energy_total: float = 0.0
+    """kWh the car took in since the simulation began, over every session: what a
+    meter counts (re.alto's positiveActiveEnergy), unlike ``energy_added``."""
+    latitude: float | None = None
+    longitude: float | None = None
+    """Where the car is (the fixture's drive_state position, or the scenario's)."""
     low_amps_pending: int | None = None
     resume_on_power: bool = False
     """Charging (or about to) when the EVSE cut the power: resume when it returns."""
@@ -222,6 +231,12 @@ class SimVehicle:
             ),
             schedule_app_minutes=int(charge.get("scheduled_charging_start_time_app") or 600),
         )
+        drive_state = base.get("drive_state", {})
+        if isinstance(drive_state.get("latitude"), (int, float)) and isinstance(
+            drive_state.get("longitude"), (int, float)
+        ):
+            vehicle.latitude = float(drive_state["latitude"])
+            vehicle.longitude = float(drive_state["longitude"])
         if charge.get("energy_remaining") and level:
             vehicle.capacity_kwh = float(charge["energy_remaining"]) / level * 100
         voltage = int(charge.get("charger_voltage") or 0)
@@ -251,7 +266,7 @@ class SimVehicle:
 
     @property
     def actual_current(self) -> int:
-        if self.charging_state != "Charging":
+        if self.charging_state != "Charging" or self.stalled:
             return 0
         return max(0, min(self.amps_request, self.pilot_current))
 
@@ -312,6 +327,7 @@ class SimVehicle:
             gained = min(self.pct_per_second * seconds, max(self.limit - self.battery_level, 0.0))
             self.battery_level += gained
             self.energy_added += gained / 100.0 * self.capacity_kwh
+            self.energy_total += gained / 100.0 * self.capacity_kwh
         if self.drive is not None:
             self.battery_level = max(0.0, self.battery_level - self.drive.pct_per_second * seconds)
             self.odometer += self.drive.miles_per_second * seconds
@@ -568,6 +584,12 @@ class SimVehicle:
         self.pilot_current = max(0, amps)
         self._settle()
         self._plan_schedule()  # a DepartBy start depends on the current on offer
+
+    def move_to(self, latitude: float, longitude: float) -> None:
+        """Admin/scenario: the car is now here (nothing else changes)."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError("latitude must be within -90..90 and longitude within -180..180")
+        self.latitude, self.longitude = float(latitude), float(longitude)
 
     def set_battery_level(self, level: float) -> None:
         """Admin/timeline: change the state of charge from outside."""
@@ -878,6 +900,13 @@ class SimVehicle:
                 power=-round(self.power_kw) if self.charging else 0,
                 timestamp=stamp,
             )
+            if self.latitude is not None and self.longitude is not None:
+                drive.update(
+                    latitude=self.latitude,
+                    longitude=self.longitude,
+                    native_latitude=self.latitude,
+                    native_longitude=self.longitude,
+                )
             if "location_data" not in wanted:
                 # Since firmware 2023.38 the location needs the location_data endpoint.
                 for key in list(drive):
