@@ -64,6 +64,8 @@ from .tesla_schedules import (
     is_enabled,
     next_start,
     off_peak_window,
+    place_plan,
+    plan_schedules,
     plan_window,
     precondition_at,
     same_times,
@@ -317,6 +319,9 @@ class TeslaVehicle(Vehicle):
         self._uses_schedules: bool | None = None
         # The ready-by plan written last, and whether the car was read since.
         self._plan: tuple[ChargeWindow, ...] = ()
+        self._plan_ids: dict[int, int] = {}
+        """Which plan schedule holds which window (by its index), as written; empty after
+        a restart, when the windows are found again by their times."""
         self._plan_read = False
         self._start_written: tuple[bool, int] | None = None
         """Scheduled charging (on, minutes) as written since the car was last read."""
@@ -677,47 +682,83 @@ class TeslaVehicle(Vehicle):
 
     @override
     async def async_write_charge_plan(self, windows: Sequence[ChargeWindow]) -> CommandOutcome:
+        """Charge-schedule firmware: one one-time schedule per window.  Older firmware:
+        the first window's start as the daily scheduled-charging start.  Only what the
+        car does not hold yet is sent."""
         wanted = tuple(windows)
-        if await self._uses_charge_schedules():
+        uses_schedules = await self._uses_charge_schedules()
+        limits = PLAN_IN_SCHEDULES if uses_schedules else PLAN_AS_START
+        if len(wanted) > limits.max_windows:
+            # Before anything is sent: a plan made while the firmware was not known yet.
+            raise Refusal(
+                "plan_too_many_windows",
+                name=self.name,
+                windows=str(len(wanted)),
+                most=str(limits.max_windows),
+            )
+        if uses_schedules:
             sent = await self._write_plan_schedules(wanted)
         else:
             sent = await self._write_plan_start(wanted)
-        if wanted != self._plan:
+        if sent or wanted != self._plan:
             self._plan = wanted
             self._plan_read = False
         return self._confirm() if sent else CommandOutcome()
 
-    async def _write_plan_schedules(self, windows: tuple[ChargeWindow, ...]) -> bool:
-        """One one-time schedule per window; the plan's schedules no longer needed go."""
+    def _plan_as_schedules(self, windows: Sequence[ChargeWindow]) -> list[ChargeSchedule]:
+        """The windows as schedules; their ids are placeholders until placed."""
         zone = dt_util.get_default_time_zone()
-        wanted = [plan_window(i, w.start, w.end, self.home, zone) for i, w in enumerate(windows)]
+        return [plan_window(PLAN_SCHEDULE_IDS[0], w.start, w.end, self.home, zone) for w in windows]
+
+    async def _write_plan_schedules(self, windows: tuple[ChargeWindow, ...]) -> bool:
+        """Windows the car holds (under any of the plan's ids) stay as they are; the
+        others go into the plan ids left over, first those the car holds (changed, not
+        added: one command each).  Plan schedules left over are removed while enabled
+        (they would charge off plan) and, when the plan is cleared, also once turned off
+        (one-time schedules that ran: the next plan reuses them otherwise)."""
+        wanted = self._plan_as_schedules(windows)
+        held = plan_schedules(self._charge_schedules or ())
+        placed = place_plan(wanted, held, self._plan_ids)
+        free = sorted((i for i in PLAN_SCHEDULE_IDS if i not in placed.values()), key=lambda i: i not in held)
         sent = False
-        for schedule in wanted:
-            if not same_times(find(self._charge_schedules or (), schedule.id), schedule):
-                await self._add_charge_schedule(schedule)
+        for index, schedule in enumerate(wanted):
+            if index not in placed:
+                placed[index] = free.pop(0)
+                await self._add_charge_schedule(replace(schedule, id=placed[index]))
                 sent = True
-        for schedule_id in PLAN_SCHEDULE_IDS[len(wanted) :]:
-            if find(self._charge_schedules or (), schedule_id) is not None:
+        for schedule_id in free:
+            current = held.get(schedule_id)
+            if current is not None and (current.enabled or not windows):
                 await self._command(partial(self.client.remove_charge_schedule, self.vin, schedule_id))
                 self._charge_schedules = tuple(s for s in self._charge_schedules or () if s.id != schedule_id)
                 sent = True
+        self._plan_ids = placed
         return sent
 
     async def _write_plan_start(self, windows: tuple[ChargeWindow, ...]) -> bool:
-        """The first window's start as the daily scheduled-charging start; no plan: off."""
+        """The first window's start as the daily scheduled-charging start.  No plan:
+        scheduled charging off, if the car holds (or may hold) the plan's start; a time
+        set in the app since is the owner's and stays."""
         held = self._held_start()
         if windows:
-            start = windows[0].start.astimezone(dt_util.get_default_time_zone())
-            wanted = (True, start.hour * 60 + start.minute)
+            wanted = (True, self._start_minutes(windows[0]))
             if held == wanted:
                 return False
         else:
-            if held is None or not held[0]:
+            if not self._plan:
+                return False  # nothing written: the car's scheduled charging is the owner's
+            ours = (True, self._start_minutes(self._plan[0]))
+            if held is not None and held != ours:
                 return False
-            wanted = (False, held[1])
+            wanted = (False, ours[1])
         await self._command(lambda: self.client.set_scheduled_charging(self.vin, *wanted))
         self._start_written = wanted
         return True
+
+    @staticmethod
+    def _start_minutes(window: ChargeWindow) -> int:
+        start = window.start.astimezone(dt_util.get_default_time_zone())
+        return start.hour * 60 + start.minute
 
     def _held_start(self) -> tuple[bool, int] | None:
         """Scheduled charging as the car holds it: written since the last read, else read."""
@@ -731,24 +772,32 @@ class TeslaVehicle(Vehicle):
     @override
     def restore_charge_plan(self, windows: Sequence[ChargeWindow]) -> None:
         self._plan = tuple(windows)
+        self._plan_ids = {}  # found again by their times
 
     @override
     def charge_plan_intact(self) -> bool | None:
+        """Whether the car, as last read, holds every window of the plan that has not
+        ended.  A one-time schedule that ran is turned off or dropped by the car: windows
+        that have ended do not count, and one that has begun may be gone or turned off
+        (not changed)."""
         now = dt_util.utcnow()
-        pending = [w for w in self._plan if w.end > now]
+        pending = [(i, w) for i, w in enumerate(self._plan) if w.end > now]
         if not pending or not self._plan_read:
             return None
-        if self._uses_schedules:
-            zone = dt_util.get_default_time_zone()
-            for index, window in enumerate(self._plan):
-                if window.end <= now:
-                    continue  # ran: the car turns a one-time schedule off after it
-                wanted = plan_window(index, window.start, window.end, self.home, zone)
-                if not same_times(find(self._charge_schedules or (), wanted.id), wanted):
-                    return False
-            return True
-        start = self._plan[0].start.astimezone(dt_util.get_default_time_zone())
-        return self._held_start() == (True, start.hour * 60 + start.minute)
+        if not self._uses_schedules:
+            return self._held_start() == (True, self._start_minutes(self._plan[0]))
+        wanted = self._plan_as_schedules(self._plan)
+        held = plan_schedules(self._charge_schedules or ())
+        placed = place_plan(wanted, held, self._plan_ids)
+        for index, window in pending:
+            if index in placed:
+                continue
+            known = self._plan_ids.get(index)
+            current = held.get(known) if known is not None else None
+            ran = current is None or same_times(current, replace(wanted[index], enabled=False))
+            if not (window.start <= now and known is not None and ran):
+                return False
+        return True
 
 
 def _with_schedule[S: (ChargeSchedule, PreconditionSchedule)](

@@ -138,15 +138,19 @@ def precondition_at(minutes: int, weekdays_only: bool, home: Home) -> Preconditi
     )
 
 
-def plan_window(index: int, start: datetime, end: datetime, home: Home, zone: tzinfo) -> ChargeSchedule:
-    """The plan's ``index``-th window as a one-time schedule, in the car's local time
-    (Home Assistant's).  The day bit is the start's day; an end at or before the start
-    time is the next day, as the car reads it.  A window of a day or more cannot be said
-    with times of day: it is a start only (the car charges to its limit, the target)."""
+def plan_window(schedule_id: int, start: datetime, end: datetime, home: Home, zone: tzinfo) -> ChargeSchedule:
+    """A plan window as a one-time schedule with one of the plan's ids, in the car's
+    local time (Home Assistant's).
+
+    The day bit is the start's day; an end at or before the start time is the next day,
+    as the car reads it (a window across midnight).  Times are wall-clock times, so a
+    window across a change of the clocks is held as its local start and end.  A window
+    of a day or more cannot be said with times of day: it is a start only (the car
+    charges to its limit, the target)."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     whole_day = end - start >= timedelta(days=1)
     return ChargeSchedule(
-        id=PLAN_SCHEDULE_IDS[index],
+        id=schedule_id,
         name=SCHEDULE_NAME,
         days_of_week=1 << _BIT_OF_WEEKDAY[local_start.weekday()],
         start_enabled=True,
@@ -158,6 +162,28 @@ def plan_window(index: int, start: datetime, end: datetime, home: Home, zone: tz
         latitude=home.latitude,
         longitude=home.longitude,
     )
+
+
+def plan_schedules(schedules: Sequence[ChargeSchedule]) -> dict[int, ChargeSchedule]:
+    """The plan's schedules the car holds, by id."""
+    return {schedule.id: schedule for schedule in schedules if schedule.id in PLAN_SCHEDULE_IDS}
+
+
+def place_plan(
+    wanted: Sequence[ChargeSchedule], held: dict[int, ChargeSchedule], known: dict[int, int]
+) -> dict[int, int]:
+    """Which of the ``wanted`` schedules (by index) the car holds already, and under
+    which plan id: the id it was written with (``known``, index to id) if that still
+    has its times, else any plan id with its times (after a restart nothing is known)."""
+    placed: dict[int, int] = {}
+    for index, schedule in enumerate(wanted):
+        candidates = [known[index]] if index in known else []
+        candidates += [i for i in PLAN_SCHEDULE_IDS if i not in candidates]
+        for schedule_id in candidates:
+            if schedule_id not in placed.values() and same_times(held.get(schedule_id), schedule):
+                placed[index] = schedule_id
+                break
+    return placed
 
 
 def same_times(held: ChargeSchedule | None, wanted: ChargeSchedule) -> bool:
