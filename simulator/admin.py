@@ -71,6 +71,7 @@ def _change_vehicle(vehicle: SimVehicle, body: dict[str, Any]) -> None:
         raise ValueError(f"command_signing must be one of {', '.join(SIGNING_VALUES)}")
     if not isinstance(name, str):
         raise TypeError("display_name must be a string")
+    location = _location(body.pop("location", None))
     if "action" in body:
         # The last check: an action fails before it changes the car.
         apply_action(vehicle, str(body.pop("action")), body)
@@ -78,6 +79,23 @@ def _change_vehicle(vehicle: SimVehicle, body: dict[str, Any]) -> None:
         raise ValueError(f"unknown fields {sorted(body)}; actions: {', '.join(ACTIONS)}")
     vehicle.settings, vehicle.command_signing, vehicle.display_name = settings, signing, name
     vehicle.firmware = firmware
+    if location is not None:
+        vehicle.move_to(*location)
+
+
+def _location(value: Any) -> tuple[float, float] | None:
+    """``{"latitude": .., "longitude": ..}`` as numbers in range, checked before anything changes."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("location must be an object with latitude and longitude")
+    numbers = [value.get("latitude"), value.get("longitude")]
+    if any(isinstance(n, bool) or not isinstance(n, (int, float)) or not math.isfinite(n) for n in numbers):
+        raise TypeError("location needs a latitude and a longitude, as numbers")
+    latitude, longitude = float(numbers[0]), float(numbers[1])
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError("latitude must be within -90..90 and longitude within -180..180")
+    return latitude, longitude
 
 
 def vehicle_detail(world: World, vin: str) -> dict[str, Any]:
@@ -91,6 +109,12 @@ def vehicle_detail(world: World, vin: str) -> dict[str, Any]:
         "command_signing": vehicle.command_signing,
         "firmware": vehicle.firmware,
         "battery_level_exact": vehicle.battery_level,
+        "location": (
+            {"latitude": vehicle.latitude, "longitude": vehicle.longitude}
+            if vehicle.latitude is not None and vehicle.longitude is not None
+            else None
+        ),
+        "energy_total": vehicle.energy_total,
         "last_activity": vehicle.last_activity,
         "settings": vars(vehicle.settings),
         "charge_state": vehicle.charge_state(),

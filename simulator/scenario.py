@@ -99,6 +99,9 @@ def _build_vehicle(spec: dict[str, Any], defaults: dict[str, Any], now: float, i
     for key, attr in simple.items():
         if key in spec:
             setattr(vehicle, attr, type(getattr(vehicle, attr))(spec[key]))
+    if "location" in spec:
+        location = spec["location"]
+        vehicle.move_to(float(location["latitude"]), float(location["longitude"]))
     if "firmware" in spec:
         firmware_version(str(spec["firmware"]))  # fails the scenario on a malformed version
         vehicle.firmware = str(spec["firmware"])

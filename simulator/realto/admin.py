@@ -10,7 +10,16 @@ from aiohttp import web
 from ..world import World
 from .platform import METRICS, RealtoPlatform
 
-ENTITY_FIELDS = ("name", "online", "reporting", "reading_interval", "reading_latency", "omit", "location")
+ENTITY_FIELDS = (
+    "name",
+    "online",
+    "reporting",
+    "reading_interval",
+    "reading_latency",
+    "omit",
+    "location",
+    "location_matches",
+)
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -43,6 +52,12 @@ def _entity_changes(body: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"cannot omit {sorted(unknown)}; metrics are {list(METRICS)}")
         elif key in ("online", "reporting"):
             changes[key] = bool(value)
+        elif key == "location_matches":
+            if value is not None and (
+                not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+            ):
+                raise ValueError("location_matches must be a list of place names, or null")
+            changes[key] = value
         elif key in ("reading_interval", "reading_latency"):
             changes[key] = float(value)
             if changes[key] < (1.0 if key == "reading_interval" else 0.0):

@@ -49,7 +49,18 @@ COOLDOWN_STATUSES = (400, 409, 429)
 FAILURE_STAGES = ("create", "trigger", "send", "confirm")
 SCHEDULE_SHAPES = ("batch", "legacy")
 PERMISSION_LEVELS = ("Viewer", "Contributor", "Administer", "Owner")
-METRICS = ("stateOfCharge", "range", "odometer", "isCharging", "isPluggedIn", "location")
+METRICS = (
+    "stateOfCharge",
+    "range",
+    "odometer",
+    "isCharging",
+    "isPluggedIn",
+    "location",
+    "locationMatches",
+    "positiveActiveEnergy",
+)
+PLACES = uuid.UUID("5e0c7a1d-2b1f-4c8e-9a57-6d4b3f2e1c00")
+"""Namespace of the (invented) ids of matched places, one per label."""
 COOLDOWN_ERROR_TITLE = "CommandCooldownActive"
 
 # What the car's refusal reasons become on re.alto (titles invented, see the README).
@@ -180,6 +191,10 @@ class SimEntity:
     reading_latency: float = 0.0
     omit: set[str] = field(default_factory=set)
     location: dict[str, Any] | None = None
+    location_matches: list[str] | None = None
+    """Labels of the places the platform matches the car to (``locationMatches``)."""
+    meter_kwh: float | None = None
+    """The energy meter's value when the simulation began; ``None``: no meter in readings."""
     permissions: dict[str, str] | None = None
     tenant_id: str = ""
     collective_id: str = ""
@@ -206,6 +221,22 @@ class SimEntity:
         }
         if self.location is not None:
             data["location"] = dict(self.location)
+        if self.location_matches is not None:
+            data["locationMatches"] = [
+                {"accuracy": 1.0, "location": {"id": str(uuid.uuid5(PLACES, label)), "label": label}}
+                for label in self.location_matches
+            ]
+        if self.meter_kwh is not None:
+            # Cumulative, as a meter register: every session the car charged adds to it.
+            total = round(self.meter_kwh + car.energy_total, 3)
+            data["positiveActiveEnergy"] = {
+                "t1": total,
+                "t2": 0,
+                "t3": 0,
+                "t4": 0,
+                "total": total,
+                "unit": "kWh",
+            }
         for key in self.omit:
             data.pop(key, None)
         return data
@@ -749,6 +780,8 @@ def build_entity(platform: RealtoPlatform, spec: dict[str, Any], defaults: dict[
         reading_latency=float(spec.get("reading_latency", defaults.get("reading_latency", 0.0))),
         omit=omit,
         location=spec.get("location"),
+        location_matches=list(spec["location_matches"]) if spec.get("location_matches") is not None else None,
+        meter_kwh=float(spec["energy_meter_kwh"]) if spec.get("energy_meter_kwh") is not None else None,
         permissions=dict(permissions) if permissions is not None else None,
         tenant_id=str(spec.get("tenant_id", "00000000-0000-4000-8000-00000000a170")),
         collective_id=str(spec.get("collective_id", "00000000-0000-4000-8000-00000000c011")),

@@ -32,6 +32,7 @@ MODE: web.AppKey[str] = web.AppKey("mode", str)
 REGIONS = ("na", "eu", "cn")
 PROXY_REFUSAL_PREFIX = "car could not execute command: "
 CHARGING_SCOPES = ("vehicle_charging_cmds", "vehicle_cmds")
+LOCATION_SCOPE = "vehicle_location"
 # Invented: what a partner token gets on a user endpoint, and a user token on a partner one.
 REQUIRES_USER_TOKEN = "Unauthorized: requires user token"
 REQUIRES_PARTNER_TOKEN = "Unauthorized: requires partner token"
@@ -209,12 +210,22 @@ class TeslaApi:
         if isinstance(found, web.Response):
             return found
         vehicle = found[1]
+        raw = request.query.get("endpoints")
+        endpoints = [e for e in raw.split(";") if e] if raw else None
+        token = self.bearer(request)
+        # Tesla refuses the position to a token without the location scope (since
+        # 2024-11-26), whether the car is awake or not.
+        if (
+            endpoints
+            and "location_data" in endpoints
+            and isinstance(token, AccessToken)
+            and LOCATION_SCOPE not in token.scopes
+        ):
+            return _error(403, "Unauthorized missing scopes")
         if vehicle.state != "online":
             return _error(408, VEHICLE_UNAVAILABLE)
         if vehicle.settings.data_keeps_awake:
             vehicle.touch()
-        raw = request.query.get("endpoints")
-        endpoints = [e for e in raw.split(";") if e] if raw else None
         return web.json_response({"response": vehicle.vehicle_data(endpoints)})
 
     async def wake_up(self, request: web.Request) -> web.Response:
