@@ -70,8 +70,10 @@ FOLLOW_DEADLINE = timedelta(minutes=30)
 LOOKUP_SLACK = timedelta(minutes=1)
 COOLDOWN = timedelta(minutes=10)
 PLAN_START_SLACK = timedelta(minutes=1)
-"""A plan window that has begun is scheduled from a minute ahead: the platform takes
-only future times; the planner starts charging now itself."""
+"""A plan window that begins within this (or has begun) is held as its stop only: the
+platform takes only future times, and whoever writes the plan starts charging now (the
+planner does, as for a Tesla whose start time has passed).  A start a minute ahead
+would also put the platform's cooldown between it and that start."""
 TIMED_OUT = "timed_out"
 UNKNOWN = "unknown"
 REALTO_CAPABILITIES = frozenset(
@@ -195,6 +197,9 @@ class RealtoVehicle(Vehicle):
         # was cancelled or failed since (in the re.alto app, or by the platform).
         self._plan: tuple[ChargeWindow, ...] = ()
         self._plan_commands: set[str] = set()
+        self._window_commands: dict[ChargeWindow, frozenset[str]] = {}
+        """Each plan window's commands by id; a window restored after a restart has
+        none here and is found by its times."""
         self._plan_broken = False
         self._plan_read = False
 
@@ -369,10 +374,15 @@ class RealtoVehicle(Vehicle):
             lambda d: replace(d, cooldown_until=cooldown_until, last_command=first or d.last_command)
         )
 
-    async def _schedule_window(self, start: datetime, end: datetime, ignore_cooldown: bool) -> list[Command]:
-        """A start at ``start`` and a stop at ``end``; the commands that stand for them."""
-        self._check_cooldown(ignore_cooldown, at=start)
-        asked = {CommandType.START_CHARGING: _second(start), CommandType.STOP_CHARGING: _second(end)}
+    async def _schedule_window(
+        self, start: datetime | None, end: datetime, ignore_cooldown: bool
+    ) -> list[Command]:
+        """A start at ``start`` (``None``: a stop only) and a stop at ``end``; the
+        commands that stand for them."""
+        asked = {CommandType.STOP_CHARGING: _second(end)}
+        if start is not None:
+            asked = {CommandType.START_CHARGING: _second(start), **asked}
+        self._check_cooldown(ignore_cooldown, at=min(asked.values()))
         try:
             batch = await self.client.schedule_commands(
                 self.entity_id,
@@ -470,50 +480,96 @@ class RealtoVehicle(Vehicle):
 
     @override
     async def async_write_charge_plan(self, windows: Sequence[ChargeWindow]) -> CommandOutcome:
-        """Windows kept as they are; those no longer planned cancelled (their own
-        commands, by id: the user's other windows stay); new ones scheduled."""
+        """Each window a start and a stop command, scheduled as the user's windows are.
+
+        Windows the platform still holds stay as they are (nothing is sent for a plan
+        held already); the plan's others are cancelled by id (a window restored after a
+        restart: by its times), so the user's own windows stay; then the new ones are
+        scheduled.  A window that begins within ``PLAN_START_SLACK`` gets its stop only.
+        The plan's commands are not sent past the cooldown: the planner keeps them
+        ``min_gap`` apart, the ones replaced are cancelled first (a cancelled command
+        holds no cooldown), and scheduled commands never count for our own check.
+        """
         now = dt_util.utcnow()
-        wanted = tuple(
-            ChargeWindow(_second(max(w.start, now + PLAN_START_SLACK)), _second(w.end))
-            for w in windows
-            if w.end > now + PLAN_START_SLACK
-        )
+        horizon = now + PLAN_START_SLACK
+        wanted = tuple(ChargeWindow(_second(w.start), _second(w.end)) for w in windows if w.end > horizon)
         held = tuple(w for w in self._plan if w.end > now)
-        if wanted == held and not self._plan_broken:
+        if not self._plan_broken and _same_plan(held, wanted, horizon):
             return CommandOutcome()
-        gone = [w for w in held if w not in wanted]
-        if gone:
-            await self._cancel_plan_windows(gone, now)
-        for window in wanted:
-            if window in held and not self._plan_broken:
-                continue
-            commands = await self._schedule_window(window.start, window.end, False)
-            self._plan_commands.update(c.id for c in commands)
-        self._plan = wanted
+        waiting = await self._plan_commands_waiting(held, now)
+        kept: dict[int, ChargeWindow] = {}
+        for index, window in enumerate(wanted):
+            standing = next(
+                (
+                    old
+                    for old in held
+                    if old not in kept.values()
+                    and _same_window(old, window, horizon)
+                    and _stands(old, waiting[old], now)
+                ),
+                None,
+            )
+            if standing is not None:
+                kept[index] = standing
+        for old in held:
+            if old not in kept.values():
+                await self._cancel(waiting[old])
+                self._plan_commands.difference_update(c.id for c in waiting[old])
+        plan: list[ChargeWindow] = []
+        commands_of: dict[ChargeWindow, frozenset[str]] = {}
+        try:
+            for index, window in enumerate(wanted):
+                if index in kept:
+                    old = kept[index]
+                    commands_of[old] = frozenset(c.id for c in waiting[old])
+                    plan.append(old)
+                    continue
+                start = window.start if window.start > horizon else None
+                commands = await self._schedule_window(start, window.end, False)
+                commands_of[window] = frozenset(c.id for c in commands)
+                self._plan_commands.update(commands_of[window])
+                plan.append(window)
+        finally:
+            # What the platform holds now, also when a window was refused part way.
+            self._plan = tuple(plan)
+            self._window_commands = commands_of
+            self._plan_read = False
         self._plan_broken = False
-        self._plan_read = False
         cooldown_until = self._cooldown_until
         return CommandOutcome(lambda d: replace(d, cooldown_until=cooldown_until))
 
-    async def _cancel_plan_windows(self, windows: list[ChargeWindow], now: datetime) -> None:
-        """Cancel the waiting starts and stops of these plan windows, found by their
-        times among the car's commands (so also after a restart)."""
-        times = {moment for w in windows for moment in (w.start, w.end)}
-        for command in await self.client.list_commands(self.entity_id, now - COOLDOWN):
-            when = command.trigger_time
-            if (
-                command.status is ApiCommandStatus.PENDING
-                and when is not None
-                and when > now
-                and _second(when) in times
-                and command.type in (CommandType.START_CHARGING, CommandType.STOP_CHARGING)
-            ):
-                await self._cancel([command])
-                self._plan_commands.discard(command.id)
+    async def _plan_commands_waiting(
+        self, windows: Sequence[ChargeWindow], now: datetime
+    ) -> dict[ChargeWindow, list[Command]]:
+        """Each plan window's commands still waiting for their time, as the platform has
+        them: by id, or for a window restored after a restart, by its times."""
+        if not windows:
+            return {}
+        waiting = [
+            c
+            for c in await self.client.list_commands(self.entity_id, now)
+            if c.status is ApiCommandStatus.PENDING
+            and c.trigger_time is not None
+            and c.trigger_time > now
+            and c.type in (CommandType.START_CHARGING, CommandType.STOP_CHARGING)
+        ]
+        found: dict[ChargeWindow, list[Command]] = {}
+        taken: set[str] = set()
+        for window in windows:
+            ids = self._window_commands.get(window)
+            if ids is not None:
+                mine = [c for c in waiting if c.id in ids]
+            else:
+                times = {CommandType.START_CHARGING: window.start, CommandType.STOP_CHARGING: window.end}
+                mine = [c for c in waiting if c.id not in taken and _in_window(c, times)]
+            taken.update(c.id for c in mine)
+            found[window] = mine
+        return found
 
     @override
     def restore_charge_plan(self, windows: Sequence[ChargeWindow]) -> None:
         self._plan = tuple(windows)
+        self._window_commands = {}  # found again by their times
 
     @override
     def charge_plan_intact(self) -> bool | None:
@@ -522,7 +578,31 @@ class RealtoVehicle(Vehicle):
         return not self._plan_broken
 
 
-def _in_window(command: Command, asked: dict[CommandType, datetime]) -> bool:
+def _same_window(old: ChargeWindow, new: ChargeWindow, horizon: datetime) -> bool:
+    """``old`` stands for ``new``: the same window, where one that has begun (or begins
+    before ``horizon``) counts as the same as one that ends alike and begins now (a plan
+    made a minute later starts its running window a minute later)."""
+    if _second(old.end) != _second(new.end):
+        return False
+    return _second(old.start) == _second(new.start) or (old.start <= horizon and new.start <= horizon)
+
+
+def _same_plan(held: Sequence[ChargeWindow], wanted: Sequence[ChargeWindow], horizon: datetime) -> bool:
+    return len(held) == len(wanted) and all(
+        _same_window(old, new, horizon) for old, new in zip(held, wanted, strict=True)
+    )
+
+
+def _stands(window: ChargeWindow, waiting: Sequence[Command], now: datetime) -> bool:
+    """The platform still holds what is left of the window: its stop, and its start
+    if that is still to come (else it was cancelled or failed elsewhere)."""
+    needed = {CommandType.STOP_CHARGING}
+    if window.start > now:
+        needed.add(CommandType.START_CHARGING)
+    return needed <= {c.type for c in waiting}
+
+
+def _in_window(command: Command, asked: Mapping[CommandType, datetime]) -> bool:
     """Whether ``command`` is the window's start or stop, at its time."""
     wanted = asked.get(command.type) if isinstance(command.type, CommandType) else None
     return wanted is not None and command.trigger_time is not None and _second(command.trigger_time) == wanted
