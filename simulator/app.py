@@ -12,7 +12,7 @@ from yarl import URL
 
 from . import admin
 from .faults import DISTURBANCES, disturb, hang
-from .tesla import api as tesla_api
+from .tesla import api as tesla_api, app_routes as tesla_app
 from .world import World
 
 REALTO_PREFIX = "/api/v1/"
@@ -142,6 +142,7 @@ def create_app(world: World, mode: str = "fleet") -> web.Application:
     app[tesla_api.MODE] = mode
     tesla_api.add_routes(app, world, mode)
     admin.add_routes(app, world)
+    tesla_app.add_routes(app, world)
     if world.realto is not None and mode == "fleet":  # re.alto is not behind a Tesla proxy
         from .realto.api import add_routes as add_realto_routes
 
