@@ -13,9 +13,10 @@ Two kinds of counter (``CounterKind``):
   at the next one.  A drop is a new session (the counter started again: its whole value
   went in since the last sample) when one is evident: the car was seen unplugged, a
   charge starts while no session is open, or the car was out of sight for long and the
-  counter fell below half of what it was.  Otherwise (inside a session, or idle on the
-  same cable) a drop is noise: nothing is counted and the highest value stays the mark,
-  so the total never goes down and the same kWh are never counted again.
+  counter fell below half of what it was; and never for less than ``NOISE_KWH``.
+  Otherwise (inside a session, or idle on the same cable) a drop is noise: nothing is
+  counted and the highest value stays the mark, so the total never goes down and the
+  same kWh are never counted again.
 * ``METER``, re.alto's ``positiveActiveEnergy.total``: cumulative.  It never goes back: a
   lower value is kept at the mark (a replaced meter under-counts until it passes it).
 
@@ -50,6 +51,9 @@ from typing import Any
 MAX_GAP = timedelta(hours=1)
 """Samples further apart than this are not taken as one stretch of charging: the car
 could have been driven somewhere, charged and brought back in between."""
+NOISE_KWH = 0.1
+"""A counter this little lower is the same count, never one started again: taking it
+for a new session would count everything it holds a second time."""
 EARTH_RADIUS_M = 6_371_008.8
 HOME_LABEL = "home"
 
@@ -265,11 +269,15 @@ def _count(
         return 0.0, False, value  # the first value: what it already holds went in unseen
     if value >= mark:
         return value - mark, False, value
-    if kind is CounterKind.SESSION and (
-        (state.session is None and sample.charging is True)
-        or state.plugged_in is False
-        or sample.plugged_in is False
-        or (not recent and value < mark / 2)
+    if (
+        kind is CounterKind.SESSION
+        and value <= mark - NOISE_KWH
+        and (
+            (state.session is None and sample.charging is True)
+            or state.plugged_in is False
+            or sample.plugged_in is False
+            or (not recent and value < mark / 2)
+        )
     ):
         return value, True, value
     return 0.0, False, mark

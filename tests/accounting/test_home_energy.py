@@ -194,6 +194,13 @@ def test_noise_after_a_session_is_not_a_new_session() -> None:
     assert more == []
 
 
+def test_noise_as_a_charge_starts_is_not_a_new_session() -> None:
+    # A count that goes on over charges on the same cable, read a hair lower once.
+    state, _ = run([sample(0, 0.0), sample(1, 1.0, charging=True), sample(30, 20.0)])
+    state, _ = run([sample(600, 19.99, charging=True), sample(640, 24.0)], state=state)
+    assert state.total_kwh == 24.0
+
+
 def test_a_new_cable_starts_the_counter_again() -> None:
     state, ended = run(
         [
