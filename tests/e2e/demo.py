@@ -7,8 +7,11 @@ integration linked in, onboards it (owner ``demo`` / ``demo-password``) and adds
 demo's accounts through the config flow, all over Home Assistant's HTTP API: the Tesla
 account as a new user adds one (application credentials, sign in with Tesla, sign
 commands here with Home Assistant's own address as the domain, pair the key on the
-simulator's stand-in for the Tesla app), and the re.alto account.  Then it waits;
-Ctrl-C stops Home Assistant (gracefully, so it saves its state) and the simulator.
+simulator's stand-in for the Tesla app), and the re.alto account.  Last, it shows a
+charging plan: a simulated Nord Pool price sensor, the entry's price option pointing at
+it, and the ready-by planner on for the Model 3, 80 % by 07:00 (``demo_plan.py``).  Then
+it waits, writing the price sensor again every few minutes; Ctrl-C stops Home Assistant
+(gracefully, so it saves its state) and the simulator.
 
 A second run finds the owner and the accounts already there.  The simulator starts
 afresh, so it is first given back what Tesla would remember (``tesla_memory.py``).
@@ -27,6 +30,7 @@ from types import FrameType
 
 import aiohttp
 
+from .demo_plan import forget_written_plans, keep_prices, show_plan, wake
 from .harness import (
     DEMO_NAME,
     DEMO_PASSWORD,
@@ -35,9 +39,12 @@ from .harness import (
     ENV_TESLA_AUTH_URL,
     ROOT,
     Api,
+    Car,
     HomeAssistant,
     ProcessFailed,
     Simulator,
+    SimulatorAdmin,
+    Tokens,
     WebSocket,
     add_demo_entries,
     cars,
@@ -47,6 +54,11 @@ from .harness import (
     sign_in,
 )
 from .tesla_memory import TeslaMemory, recall, register_again, scenario_for
+
+PLAN_CAR, PLAN_VIN = "Model 3", "LRW3E7EK4NC000001"
+"""The car the demo plans for (the scenario's Model 3)."""
+PRICES_EVERY = 300.0
+"""Seconds between writes of the simulated price sensor."""
 
 
 def say(text: str = "") -> None:
@@ -75,7 +87,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def set_up(hass: HomeAssistant, sim: Simulator, memory: TeslaMemory | None) -> None:
+async def set_up(hass: HomeAssistant, sim: Simulator, memory: TeslaMemory | None) -> Tokens:
     async with aiohttp.ClientSession() as session:
         await sim.wait_ready(session)
         say(_indent(sim.child.output().strip()))
@@ -86,6 +98,9 @@ async def set_up(hass: HomeAssistant, sim: Simulator, memory: TeslaMemory | None
                 remembered += f", the domain {memory.domain} with its key, the key paired with the cars"
             say("  given back what Tesla remembers of the last run (the simulator starts afresh):")
             say(f"    {remembered}")
+        # Read at set-up, the Model 3 is planned for as soon as the planner is on.
+        await wake(SimulatorAdmin(session, sim.url), PLAN_VIN)
+        say(f"  the {PLAN_CAR} is awake: its owner opened the Tesla app (it sleeps again in 15 minutes)")
         say("Starting Home Assistant ...")
         hass.start()
         await hass.wait_ready(session)
@@ -99,12 +114,17 @@ async def set_up(hass: HomeAssistant, sim: Simulator, memory: TeslaMemory | None
             say(f"  {line}")
         async with await api.websocket() as ws:
             found = await _wait_for_cars(api, ws)
-        for car in found:
-            say(f"  car: {car}")
+            for car in sorted(found):
+                say(f"  car: {car}")
+            if PLAN_CAR in found:
+                say(f"Planning the {PLAN_CAR}'s charging on simulated prices ...")
+                plan = await show_plan(api, SimulatorAdmin(session, sim.url), found[PLAN_CAR], PLAN_VIN)
+                say(f"  charging plan: {plan['state']}: {plan['attributes'].get('explanation', '')}")
+        return tokens
 
 
-async def _wait_for_cars(api: Api, ws: WebSocket) -> list[str]:
-    """The cars once every entry has loaded (a few seconds after it was added)."""
+async def _wait_for_cars(api: Api, ws: WebSocket) -> dict[str, Car]:
+    """The cars by name once every entry has loaded (a few seconds after it was added)."""
     async with asyncio.timeout(60):
         while True:
             entries = await api.entries()
@@ -114,7 +134,7 @@ async def _wait_for_cars(api: Api, ws: WebSocket) -> list[str]:
     for entry in entries:
         if entry["state"] != "loaded":
             say(f"  warning: {entry['title']} is {entry['state']} (see config/home-assistant.log)")
-    return sorted(await cars(ws))
+    return await cars(ws)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             say(f"warning: could not read the last run's Tesla set-up ({err!r}); the simulator starts empty")
             memory = None
         scenario = scenario_for(memory, config) if memory is not None else DEMO_SCENARIO
+        if memory is not None and forget_written_plans(config):
+            say(
+                "The simulator's cars start without the charge schedules of the last run: they are written again."
+            )
         sim = Simulator(args.sim_port, config / "simulator.log", scenario=scenario)
         say(f"Starting the simulator (log: {_rel(sim.child.log_path)}) ...")
         # configuration.yaml reads the port from DEMO_HASS_PORT (default 8123); Tesla
@@ -151,16 +175,20 @@ def main(argv: list[str] | None = None) -> int:
         # to the simulator.
         env = {ENV_TESLA_AUTH_URL: sim.url, "DEMO_HASS_PORT": str(args.port)}
         hass = HomeAssistant(config, args.port, env=env)
-        asyncio.run(set_up(hass, sim, memory))
+        tokens = asyncio.run(set_up(hass, sim, memory))
         say()
         say(f"Home Assistant is ready ({elapsed_since(start)}): {hass.url}")
         say(f"  log in as: {DEMO_USER} / {DEMO_PASSWORD}")
         say(f"  its log:   {_rel(config / 'home-assistant.log')}")
         say("Press Ctrl-C to stop Home Assistant and the simulator.")
+        prices_at = time.monotonic() + PRICES_EVERY
         while True:
             for child in (hass.child, sim.child):
                 assert child is not None
                 child.check_running()
+            if time.monotonic() >= prices_at:
+                prices_at = time.monotonic() + PRICES_EVERY
+                _keep_prices(hass.url, tokens)
             time.sleep(0.5)
     except Stop:
         say()
@@ -179,6 +207,13 @@ def main(argv: list[str] | None = None) -> int:
             sim.stop()
         say("Stopped.")
     return status
+
+
+def _keep_prices(url: str, tokens: Tokens) -> None:
+    """The price sensor written again; a Home Assistant restarting from the frontend
+    misses a write or two and says nothing of it here."""
+    with contextlib.suppress(aiohttp.ClientError, TimeoutError, OSError):
+        asyncio.run(keep_prices(url, tokens.refresh_token))
 
 
 def _rel(path: Path) -> str:

@@ -32,6 +32,7 @@ import pytest_socket
 from yarl import URL
 
 from .browser import Browser, chromium_path
+from .demo_plan import PRICE_ENTITY, show_plan
 from .harness import (
     DEMO_NAME,
     DEMO_PASSWORD,
@@ -670,6 +671,28 @@ async def test_voice_turns_charging_on_and_off(user: User) -> None:
         assert request["status"] == 200
         await user.wait_state(switch, wanted)
     await user.no_plain_command(0, VIN)
+
+
+# --------------------------------------------------------------------- the demo
+async def test_the_demos_charging_plan_shows_on_the_model_3(user: User) -> None:
+    """What scripts/develop sets up last (demo_plan.py): a simulated Nord Pool sensor, the
+    Tesla entry's price option, and the planner on for the Model 3; the plan reaches the
+    car as a signed one-time charge schedule."""
+    car = user.cars["Model 3"]
+    since = await user.sim.last_seq()
+    plan = await show_plan(user.api, user.sim, car, VIN)
+    attributes = plan["attributes"]
+    assert plan["state"] == "planned", attributes
+    assert attributes["price_entity"] == PRICE_ENTITY
+    assert attributes["windows"], attributes
+    assert "cheapest slots" in attributes["explanation"], attributes["explanation"]
+    assert attributes["written_to_car"] is True, attributes
+    await user.signed(since, VIN, "add_charge_schedule")
+    # Off again, as the later tests found the car: the plan's schedule leaves it.
+    switch = car.entities["switch.ready_by"]
+    await user.api.call_service("switch", "turn_off", {"entity_id": switch})
+    await user.wait_state(car.entities["sensor.charging_plan"], "off")
+    await user.signed(since, VIN, "remove_charge_schedule")
 
 
 # ------------------------------------------------------------------------ browser
