@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol, override
 
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -16,6 +17,19 @@ from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, EVData
 from .helpers import handle_command_errors
 from .vehicle import CommandOutcome
+
+
+@callback
+def async_device_id(hass: HomeAssistant, entry_id: str, unique_id: str) -> str | None:
+    """The registry id of a car's device, for events that name it.
+
+    Looked up among the entry's devices: identifiers are unique per entry only, and
+    newer Home Assistant reports a lookup by identifier across entries.
+    """
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id):
+        if (DOMAIN, unique_id) in device.identifiers:
+            return device.id
+    return None
 
 
 class VehicleEntityDescription(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_point_in_utc_time,
@@ -29,6 +29,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LOGGER
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, EVData
+from .entity import async_device_id
 from .helpers import handle_command_errors
 from .issues import issue_id
 from .planner import ASSUMED, ChargePlan, ChargeRate, PlanRequest, PlanStatus, make_plan, next_departure
@@ -498,8 +499,7 @@ class ReadyByPlanner:
         return issue_id(ISSUE_PLAN_UNREACHABLE, self.entry.entry_id, self.vehicle.unique_id)
 
     def _device_id(self) -> str | None:
-        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, self.vehicle.unique_id)})
-        return device.id if device is not None else None
+        return async_device_id(self.hass, self.entry.entry_id, self.vehicle.unique_id)
 
 
 def _same_windows(written: tuple[ChargeWindow, ...], wanted: tuple[ChargeWindow, ...], now: datetime) -> bool:

@@ -27,13 +27,14 @@ from enum import StrEnum
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, ChargingStatus, EVData
+from .entity import async_device_id
 from .helpers import handle_command_errors
 from .issues import issue_id
 
@@ -195,11 +196,10 @@ class ChargingWatchdog:
         LOGGER.warning(
             "%s: %s since %s", self.vehicle.name, problem.value.replace("_", " "), since.isoformat()
         )
-        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, self.vehicle.unique_id)})
         self.hass.bus.async_fire(
             EVENT_CHARGING_PROBLEM,
             {
-                "device_id": device.id if device is not None else None,
+                "device_id": async_device_id(self.hass, self.entry.entry_id, self.vehicle.unique_id),
                 "name": self.vehicle.name,
                 "problem": problem.value,
                 "since": since.isoformat(),
