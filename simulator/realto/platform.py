@@ -304,6 +304,7 @@ class SimEntity:
                 "charging": car.charging,
                 "plugged_in": car.plugged,
                 "power_kw": car.power_kw,
+                "energy_total": car.energy_total,
                 "range_km": round(car.battery_level * car.miles_per_pct * KM_PER_MILE, 3),
                 "odometer_km": round(car.odometer * KM_PER_MILE, 3),
                 "events": car.events[-20:],
