@@ -319,9 +319,10 @@ class TeslaVehicle(Vehicle):
         self._uses_schedules: bool | None = None
         # The ready-by plan written last, and whether the car was read since.
         self._plan: tuple[ChargeWindow, ...] = ()
-        self._plan_ids: dict[int, int] = {}
-        """Which plan schedule holds which window (by its index), as written; empty after
-        a restart, when the windows are found again by their times."""
+        self._plan_written: dict[int, ChargeWindow] = {}
+        """The window each plan schedule was written with, also once it has ended (the
+        car has run it: spent, not the owner's); empty after a restart, when the windows
+        are found again by their times."""
         self._plan_read = False
         self._start_written: tuple[bool, int] | None = None
         """Scheduled charging (on, minutes) as written since the car was last read."""
@@ -713,27 +714,46 @@ class TeslaVehicle(Vehicle):
     async def _write_plan_schedules(self, windows: tuple[ChargeWindow, ...]) -> bool:
         """Windows the car holds (under any of the plan's ids) stay as they are; the
         others go into the plan ids left over, first those the car holds (changed, not
-        added: one command each).  Plan schedules left over are removed while enabled
-        (they would charge off plan) and, when the plan is cleared, also once turned off
-        (one-time schedules that ran: the next plan reuses them otherwise)."""
+        added: one command each).  A plan schedule left over is removed while it could
+        still charge; one whose window has ended (the car has run it) only when the plan
+        is cleared: until then the next plan reuses it."""
+        now = dt_util.utcnow()
         wanted = self._plan_as_schedules(windows)
         held = plan_schedules(self._charge_schedules or ())
-        placed = place_plan(wanted, held, self._plan_ids)
+        known = self._known_plan_ids(windows)
+        placed = place_plan(wanted, held, known)
         free = sorted((i for i in PLAN_SCHEDULE_IDS if i not in placed.values()), key=lambda i: i not in held)
         sent = False
         for index, schedule in enumerate(wanted):
             if index not in placed:
-                placed[index] = free.pop(0)
-                await self._add_charge_schedule(replace(schedule, id=placed[index]))
+                # Its own id again (changed in the app: changed back), else the first free.
+                own = known[index]
+                schedule_id = own if own is not None and own in free else free[0]
+                free.remove(schedule_id)
+                placed[index] = schedule_id
+                await self._add_charge_schedule(replace(schedule, id=schedule_id))
                 sent = True
+        spent: dict[int, ChargeWindow] = {}
         for schedule_id in free:
             current = held.get(schedule_id)
-            if current is not None and (current.enabled or not windows):
-                await self._command(partial(self.client.remove_charge_schedule, self.vin, schedule_id))
-                self._charge_schedules = tuple(s for s in self._charge_schedules or () if s.id != schedule_id)
-                sent = True
-        self._plan_ids = placed
+            if current is None:
+                continue
+            ran = self._plan_written.get(schedule_id)
+            harmless = not current.enabled or (ran is not None and ran.end <= now)
+            if windows and harmless:
+                if ran is not None:
+                    spent[schedule_id] = ran
+                continue
+            await self._command(partial(self.client.remove_charge_schedule, self.vin, schedule_id))
+            self._charge_schedules = tuple(s for s in self._charge_schedules or () if s.id != schedule_id)
+            sent = True
+        self._plan_written = spent | {placed[index]: window for index, window in enumerate(windows)}
         return sent
+
+    def _known_plan_ids(self, windows: Sequence[ChargeWindow]) -> list[int | None]:
+        """The plan id each window was written with, if known."""
+        by_window = {window: schedule_id for schedule_id, window in self._plan_written.items()}
+        return [by_window.get(window) for window in windows]
 
     async def _write_plan_start(self, windows: tuple[ChargeWindow, ...]) -> bool:
         """The first window's start as the daily scheduled-charging start.  No plan:
@@ -772,7 +792,7 @@ class TeslaVehicle(Vehicle):
     @override
     def restore_charge_plan(self, windows: Sequence[ChargeWindow]) -> None:
         self._plan = tuple(windows)
-        self._plan_ids = {}  # found again by their times
+        self._plan_written = {}  # found again by their times
 
     @override
     def charge_plan_intact(self) -> bool | None:
@@ -788,11 +808,12 @@ class TeslaVehicle(Vehicle):
             return self._held_start() == (True, self._start_minutes(self._plan[0]))
         wanted = self._plan_as_schedules(self._plan)
         held = plan_schedules(self._charge_schedules or ())
-        placed = place_plan(wanted, held, self._plan_ids)
+        known_ids = self._known_plan_ids(self._plan)
+        placed = place_plan(wanted, held, known_ids)
         for index, window in pending:
             if index in placed:
                 continue
-            known = self._plan_ids.get(index)
+            known = known_ids[index]
             current = held.get(known) if known is not None else None
             ran = current is None or same_times(current, replace(wanted[index], enabled=False))
             if not (window.start <= now and known is not None and ran):

@@ -148,7 +148,9 @@ def plan_window(schedule_id: int, start: datetime, end: datetime, home: Home, zo
     of a day or more cannot be said with times of day: it is a start only (the car
     charges to its limit, the target)."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    whole_day = end - start >= timedelta(days=1)
+    # On the clock, as the car holds it: across a change of the clocks a day may last
+    # 23 or 25 hours.
+    whole_day = local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None) >= timedelta(days=1)
     return ChargeSchedule(
         id=schedule_id,
         name=SCHEDULE_NAME,
@@ -170,15 +172,16 @@ def plan_schedules(schedules: Sequence[ChargeSchedule]) -> dict[int, ChargeSched
 
 
 def place_plan(
-    wanted: Sequence[ChargeSchedule], held: dict[int, ChargeSchedule], known: dict[int, int]
+    wanted: Sequence[ChargeSchedule], held: dict[int, ChargeSchedule], known: Sequence[int | None]
 ) -> dict[int, int]:
     """Which of the ``wanted`` schedules (by index) the car holds already, and under
-    which plan id: the id it was written with (``known``, index to id) if that still
-    has its times, else any plan id with its times (after a restart nothing is known)."""
+    which plan id: the id it was written with (``known``, by index) if that still has
+    its times, else any plan id with its times (after a restart nothing is known)."""
     placed: dict[int, int] = {}
     for index, schedule in enumerate(wanted):
-        candidates = [known[index]] if index in known else []
-        candidates += [i for i in PLAN_SCHEDULE_IDS if i not in candidates]
+        first = known[index] if index < len(known) else None
+        candidates = [first] if first is not None else []
+        candidates += [i for i in PLAN_SCHEDULE_IDS if i != first]
         for schedule_id in candidates:
             if schedule_id not in placed.values() and same_times(held.get(schedule_id), schedule):
                 placed[index] = schedule_id
