@@ -612,6 +612,35 @@ class TestRealtoWindows:
         assert not car.charging
         assert car.battery_level == pytest.approx(60, abs=0.2)
 
+    async def test_no_plan_command_goes_inside_a_cooldown(
+        self, coordinator: VehicleCoordinator, sim: SimulatorHandle
+    ) -> None:
+        # Charging started by hand now: nothing before 18:10, refused here, not sent.
+        await coordinator.async_command(coordinator.vehicle.async_start_charging)
+        seq = await last_seq(sim)
+        with pytest.raises(HomeAssistantError):
+            await write(coordinator, [window(FRIDAY, (18, 5), FRIDAY, (19, 0))])
+        assert await sim.requests(api="realto", since=seq) == []
+        # The owner's window ends at 22:30: a plan window from 22:35 is the platform's to
+        # refuse (it knows every command), and it creates nothing.
+        own = window(FRIDAY, (22, 0), FRIDAY, (22, 30))
+        await coordinator.async_command(
+            lambda: coordinator.vehicle.async_schedule_charging(own.start, own.end, ignore_cooldown=False)
+        )
+        with pytest.raises(HomeAssistantError):
+            await write(coordinator, [EVENING, window(FRIDAY, (22, 35), FRIDAY, (23, 30))])
+        now_started = [("StartCharging", START)]  # the start by hand, still on its way
+        assert _pending(await realto_commands(sim)) == sorted(
+            now_started + _window_commands(own) + _window_commands(EVENING)
+        )
+        # The evening, scheduled before the refusal, is the plan's: a plan without the
+        # late window is what the platform holds, and nothing is sent.
+        seq = await last_seq(sim)
+        await write(coordinator, [EVENING])
+        assert await sim.requests(api="realto", since=seq) == []
+        await write(coordinator, [])
+        assert _pending(await realto_commands(sim)) == sorted(now_started + _window_commands(own))
+
     async def test_a_plan_command_cancelled_elsewhere_is_seen(
         self,
         hass: HomeAssistant,
