@@ -43,11 +43,14 @@ HOME_ENERGY = SensorEntityDescription(
     state_class=SensorStateClass.TOTAL_INCREASING,
     suggested_display_precision=2,
 )
+HOME_ENERGY_SENSORS = (HOME_ENERGY,)
 
 
 @callback
 def async_setup_home_energy(
-    entry: EVChargeControlConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    entry: EVChargeControlConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: tuple[SensorEntityDescription, ...],
 ) -> None:
     """Add the sensor for every car that reports a counter or meter: at set-up, when a
     car joins the account, or when a car shows one later (a re.alto car shows its meter
@@ -61,7 +64,7 @@ def async_setup_home_energy(
             return False
         if vehicle.unique_id not in added:
             added.add(vehicle.unique_id)
-            async_add_entities([HomeEnergySensor(coordinator)])
+            async_add_entities(HomeEnergySensor(coordinator, description) for description in descriptions)
         return True
 
     @callback
@@ -159,9 +162,6 @@ class HomeEnergySensor(EVEntity, RestoreSensor):
     """The energy a car charged at home, in kWh; only ever goes up."""
 
     _accounting: HomeEnergy | None = None
-
-    def __init__(self, coordinator: VehicleCoordinator) -> None:
-        super().__init__(coordinator, HOME_ENERGY)
 
     @override
     async def async_added_to_hass(self) -> None:

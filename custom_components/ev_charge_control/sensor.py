@@ -34,7 +34,7 @@ from .api_usage import ApiUsageStoredData, MonthlyUsage, monthly_usage
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability, ChargingStatus, EVData
 from .entity import EVEntity, async_setup_vehicle_entities
-from .home_energy_sensor import async_setup_home_energy
+from .home_energy_sensor import HOME_ENERGY_SENSORS, async_setup_home_energy
 from .ready_by_entities import READY_BY_SENSORS, ChargingPlanSensor
 from .vehicle import Vehicle
 
@@ -266,7 +266,7 @@ async def async_setup_entry(
 ) -> None:
     async_setup_vehicle_entities(entry, async_add_entities, _sensor_entity, SENSORS)
     async_setup_vehicle_entities(entry, async_add_entities, ChargingPlanSensor, READY_BY_SENSORS)
-    async_setup_home_energy(entry, async_add_entities)
+    async_setup_home_energy(entry, async_add_entities, HOME_ENERGY_SENSORS)
 
 
 def _sensor_entity(coordinator: VehicleCoordinator, description: EVSensorEntityDescription) -> EVSensor:
