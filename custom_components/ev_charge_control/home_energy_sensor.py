@@ -35,7 +35,15 @@ HOME_ZONE = "zone.home"
 ATTR_RADIUS = "radius"
 """The home zone's radius in metres (the zone integration's attribute)."""
 
-HOME_ENERGY = SensorEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class HomeEnergySensorEntityDescription(SensorEntityDescription):
+    """The home-energy sensor, for cars that have ``capability``."""
+
+    capability: Capability = Capability.CHARGE_ENERGY
+
+
+HOME_ENERGY = HomeEnergySensorEntityDescription(
     key="home_energy",
     translation_key="home_energy",
     device_class=SensorDeviceClass.ENERGY,
@@ -50,7 +58,7 @@ HOME_ENERGY_SENSORS = (HOME_ENERGY,)
 def async_setup_home_energy(
     entry: EVChargeControlConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    descriptions: tuple[SensorEntityDescription, ...],
+    descriptions: tuple[HomeEnergySensorEntityDescription, ...],
 ) -> None:
     """Add the sensor for every car that reports a counter or meter: at set-up, when a
     car joins the account, or when a car shows one later (a re.alto car shows its meter
@@ -60,11 +68,12 @@ def async_setup_home_energy(
     @callback
     def add_if_able(coordinator: VehicleCoordinator) -> bool:
         vehicle = coordinator.vehicle
-        if Capability.CHARGE_ENERGY not in vehicle.capabilities:
+        able = [d for d in descriptions if d.capability in vehicle.capabilities]
+        if not able:
             return False
         if vehicle.unique_id not in added:
             added.add(vehicle.unique_id)
-            async_add_entities(HomeEnergySensor(coordinator, description) for description in descriptions)
+            async_add_entities(HomeEnergySensor(coordinator, description) for description in able)
         return True
 
     @callback
