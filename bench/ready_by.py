@@ -468,8 +468,13 @@ async def run_night(
                 plan.first_written = dict(new.attributes)
 
         unsubscribe = async_track_state_change_event(hass, [plan_entity], plan_changed)
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN)})
-        assert device is not None
+        # Not async_get_device: newer Home Assistant refuses it (identifiers are unique
+        # per config entry only).
+        device = next(
+            d
+            for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+            if (DOMAIN, VIN) in d.identifiers
+        )
         # The owner set this up long ago; here, an hour before the car comes home.
         await hass.services.async_call(
             DOMAIN,
