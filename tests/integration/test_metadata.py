@@ -17,6 +17,7 @@ import yaml
 from custom_components.ev_charge_control import (
     binary_sensor,
     button,
+    home_energy_sensor,
     number,
     ready_by_entities,
     sensor,
@@ -36,7 +37,7 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
     "binary_sensor": binary_sensor.BINARY_SENSORS,
     "button": button.BUTTONS,
     "number": number.NUMBERS + ready_by_entities.READY_BY_NUMBERS,
-    "sensor": sensor.SENSORS + ready_by_entities.READY_BY_SENSORS,
+    "sensor": sensor.SENSORS + ready_by_entities.READY_BY_SENSORS + home_energy_sensor.HOME_ENERGY_SENSORS,
     "switch": switch.SWITCHES + ready_by_entities.READY_BY_SWITCHES,
     "time": ready_by_entities.READY_BY_TIMES,
 }
