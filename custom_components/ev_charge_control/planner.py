@@ -228,7 +228,9 @@ def _ranking_price(grid: Sequence[_Slot]) -> dict[datetime, float]:
 def _cheapest_block(grid: Sequence[_Slot], needed: timedelta) -> list[_Slot]:
     """The cheapest run of consecutive slots lasting ``needed``; the latest of equals.
 
-    For cars that hold one start time and charge until their limit.
+    For cars that hold one start time and charge until their limit.  Blocks are
+    compared by what charging for ``needed`` from their start costs, so a block that
+    begins with the short slot before the next quarter does not win by being shorter.
     """
     price = _ranking_price(grid)
     best: tuple[float, int, int] | None = None
@@ -236,8 +238,9 @@ def _cheapest_block(grid: Sequence[_Slot], needed: timedelta) -> list[_Slot]:
         length, cost, last = timedelta(0), 0.0, first
         while last < len(grid) and length < needed:
             slot = grid[last]
+            used = min(slot.end - slot.start, needed - length)
             length += slot.end - slot.start
-            cost += price[slot.start] * slot.hours
+            cost += price[slot.start] * used.total_seconds() / 3600
             last += 1
         if length < needed:
             break  # later starts have even less time

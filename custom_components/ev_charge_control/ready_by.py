@@ -43,6 +43,8 @@ STORE_VERSION = 1
 REPLAN_DELAY = timedelta(seconds=30)
 """Changes that come together (a poll with a new charge level and plug state, a price
 sensor writing today and tomorrow) make one new plan, and at most one write."""
+AFTER_DEPARTURE = timedelta(minutes=30)
+"""The next day's plan is written this long after a departure, if still plugged in."""
 DEFAULT_TARGET = 80
 DEFAULT_DEPARTURE = time(7, 0)
 MIN_RATE, MAX_RATE = 1.0, 150.0
@@ -247,7 +249,10 @@ class ReadyByPlanner:
 
     @callback
     def _on_price_change(self, _event: Event[EventStateChangedData]) -> None:
-        self._schedule_replan()
+        # Price sensors write their state every hour (the current price) while the
+        # forecast stays the same: only a new forecast is a reason to plan again.
+        if self._read_prices() != self.prices:
+            self._schedule_replan()
 
     @callback
     def _on_car_update(self) -> None:
@@ -264,10 +269,12 @@ class ReadyByPlanner:
             self._schedule_replan()
 
     def _charging_as_planned(self, data: EVData) -> bool:
+        # A plan made during a window starts it at the next whole minute.
+        soon = dt_util.utcnow() + timedelta(minutes=1)
         return (
             data.charging_measured is True
             and self.plan is not None
-            and self.plan.expects_charging(dt_util.utcnow())
+            and any(w.start <= soon and dt_util.utcnow() < w.end for w in self.plan.windows)
         )
 
     @callback
@@ -294,7 +301,18 @@ class ReadyByPlanner:
         self._departure_unsub = None
         if self.settings.departure_once is not None and self.settings.departure_once <= dt_util.utcnow():
             self._save(replace(self.settings, departure_once=None))
-        self.hass.async_create_task(self._async_replan_and_write(), eager_start=True)
+        # The next plan is shown now, and written once the polls had time to see
+        # whether the car left (a car driving off still reads "plugged in" for a while):
+        # unplugged, it is written at the next plug-in instead.
+        self._replan()
+        self._cancel_replan()
+
+        @callback
+        def write(_now: datetime) -> None:
+            self._replan_unsub = None
+            self.hass.async_create_task(self._async_replan_and_write(), eager_start=True)
+
+        self._replan_unsub = async_call_later(self.hass, AFTER_DEPARTURE, write)
 
     # ------------------------------------------------------------------ planning
     def departure(self, now: datetime) -> datetime:

@@ -173,8 +173,9 @@ async def test_prices_published_late_re_plan_once(
     await hass.async_block_till_done()
     await _turn_on(hass)
     friday = date(2026, 12, 4)
-    # Known: Friday until midnight; the night counts as the dearest known (0.40).
-    assert _windows(hass) == [(local(friday, 20, 30), local(friday, 23, 59) + timedelta(minutes=1))]
+    # Known: Friday until midnight; the night counts as the dearest known (0.38).  The
+    # cheapest 3 h 18 of charging starts at 20:45; the block's last quarter is margin.
+    assert _windows(hass) == [(local(friday, 20, 45), local(friday, 23, 59) + timedelta(minutes=16))]
     assert "prices until" in _plan(hass)["explanation"]
     seq = await last_seq(sim)
 
@@ -392,6 +393,41 @@ class TestUnplugged:
         assert _plan(hass)["written_to_car"] is True
         car = await sim.vehicle()
         assert car["charge_state"]["charging_state"] == "Stopped"
+
+
+class TestDeparture:
+    """Saturday 05:00: the Model 3 at 75 % charges 06:15-07:00, then it is 07:00."""
+
+    @pytest.fixture
+    def clock(self, freezer: FrozenDateTimeFactory) -> FakeClock:
+        start = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)
+        freezer.move_to(start)
+        return FakeClock(start=start.timestamp())
+
+    @pytest.fixture
+    def scenario(self) -> dict[str, Any]:
+        return account_spec(
+            vehicle_spec(battery_level=75, charge_limit=80, capacity_kwh=36.8, timezone="Europe/Amsterdam")
+        )
+
+    async def test_a_car_that_left_is_not_written_to(
+        self,
+        hass: HomeAssistant,
+        setup_integration: Any,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+    ) -> None:
+        await _turn_on(hass)
+        assert _windows(hass) == [(local(date(2026, 12, 5), 6, 15), local(date(2026, 12, 5), 7))]
+        for _ in range(24):  # to 07:00
+            await move_both_clocks(hass, sim, freezer, timedelta(minutes=5))
+        await sim.vehicle(VIN, action="drive", minutes=60, miles=20)
+        seq = await last_seq(sim)
+        for _ in range(12):  # an hour on the road
+            await move_both_clocks(hass, sim, freezer, timedelta(minutes=5))
+        assert sent_commands(await sim.requests(since=seq)) == []
+        # The next plan is shown at once: for Sunday 07:00.
+        assert _plan(hass)["departure"] == local(date(2026, 12, 6), 7).astimezone(UTC).isoformat()
 
 
 class TestClocksGoBack:
