@@ -25,7 +25,7 @@ SHORT = {("ready_by", "new"): "2025.20", ("ready_by", "old"): "2023.44"}
 COLORS = {("plug_in", "new"): "#999999", ("ready_by", "new"): "#1b9e77", ("ready_by", "old"): "#7570b3"}
 COST_RATIO = 0.5
 """The plan's cost on the winter weekday at most this share of charging on plug-in."""
-MAX_COMMANDS = 10
+MAX_COMMANDS = 6
 """Commands per night the plan may cost (billed $0.001 each by Tesla)."""
 UNREACHABLE_WITHIN_S = 15 * 60
 """The unreachable night is flagged at the latest this long after plug-in."""
