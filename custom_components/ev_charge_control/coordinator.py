@@ -30,7 +30,8 @@ from .data import EVData
 from .vehicle import CommandOutcome, Vehicle
 
 if TYPE_CHECKING:
-    from .ready_by import ReadyByPlanner, ReadyByStore
+    from .ready_by import ReadyByPlanner
+    from .ready_by_settings import ReadyByStore
     from .watchdog import ChargingWatchdog
 
 # Never wait longer than this after a 429, whatever Retry-After says: Tesla has sent

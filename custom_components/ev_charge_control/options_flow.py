@@ -8,7 +8,7 @@ from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 import voluptuous as vol
 
-from .ready_by import CONF_PRICE_ENTITY
+from .ready_by_settings import CONF_PRICE_ENTITY
 
 
 class EVChargeControlOptionsFlow(OptionsFlow):

@@ -10,9 +10,9 @@ plug or the charge level change, and when a departure has passed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
@@ -23,7 +23,6 @@ from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
@@ -34,112 +33,20 @@ from .helpers import handle_command_errors
 from .issues import issue_id
 from .planner import ASSUMED, ChargePlan, ChargeRate, PlanRequest, PlanStatus, make_plan, next_departure
 from .prices import PriceForecast, parse_price_forecast
+from .ready_by_settings import CONF_PRICE_ENTITY, ReadyBySettings, ReadyByStore
 from .vehicle import ChargeWindow
 
-CONF_PRICE_ENTITY = "price_entity"
 EVENT_PLAN_UNREACHABLE = f"{DOMAIN}_plan_unreachable"
 ISSUE_PLAN_UNREACHABLE = "plan_unreachable"
-STORE_VERSION = 1
 REPLAN_DELAY = timedelta(seconds=30)
 """Changes that come together (a poll with a new charge level and plug state, a price
 sensor writing today and tomorrow) make one new plan, and at most one write."""
 AFTER_DEPARTURE = timedelta(minutes=30)
 """The next day's plan is written this long after a departure, if still plugged in."""
-DEFAULT_TARGET = 80
-DEFAULT_DEPARTURE = time(7, 0)
 MIN_RATE, MAX_RATE = 1.0, 150.0
 """Percent per hour a measurement must lie within to be believed."""
 MIN_MEASURED_GAIN = 2
 """Percent the charge must rise, while charging, before a rate is measured from it."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReadyBySettings:
-    """What the user chose for one car, and what was learned about it."""
-
-    enabled: bool = False
-    target: int = DEFAULT_TARGET
-    departure: time = DEFAULT_DEPARTURE
-    departure_once: datetime | None = None
-    """A one-off departure from the plan_charging action; the daily time after it."""
-    price_entity: str | None = None
-    """From the plan_charging action; else the entry's option."""
-    rate_percent_per_hour: float | None = None
-    rate_power_kw: float | None = None
-    written: tuple[ChargeWindow, ...] | None = None
-    """The windows the car was last made to hold (``None``: nothing written yet)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["departure"] = self.departure.isoformat()
-        data["departure_once"] = self.departure_once.isoformat() if self.departure_once else None
-        data["written"] = (
-            None
-            if self.written is None
-            else [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in self.written]
-        )
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReadyBySettings:
-        defaults = cls()
-        try:
-            departure = time.fromisoformat(str(data.get("departure")))
-        except ValueError:
-            departure = defaults.departure
-        once = dt_util.parse_datetime(str(data.get("departure_once") or ""))
-        return cls(
-            enabled=data.get("enabled") is True,
-            target=int(data.get("target") or defaults.target),
-            departure=departure,
-            departure_once=once,
-            price_entity=data.get("price_entity") or None,
-            rate_percent_per_hour=_float(data.get("rate_percent_per_hour")),
-            rate_power_kw=_float(data.get("rate_power_kw")),
-            written=_windows(data.get("written")),
-        )
-
-
-def _windows(value: Any) -> tuple[ChargeWindow, ...] | None:
-    if not isinstance(value, list):
-        return None
-    windows: list[ChargeWindow] = []
-    for item in value:
-        start = dt_util.parse_datetime(str(item.get("start"))) if isinstance(item, dict) else None
-        end = dt_util.parse_datetime(str(item.get("end"))) if isinstance(item, dict) else None
-        if start is None or end is None:
-            return None
-        windows.append(ChargeWindow(start, end))
-    return tuple(windows)
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-class ReadyByStore:
-    """Every car's settings of one entry, saved across restarts."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        self._store: Store[dict[str, dict[str, Any]]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.ready_by.{entry_id}"
-        )
-        self._cars: dict[str, ReadyBySettings] = {}
-
-    async def async_load(self) -> None:
-        stored = await self._store.async_load() or {}
-        self._cars = {car: ReadyBySettings.from_dict(data) for car, data in stored.items()}
-
-    def get(self, car: str) -> ReadyBySettings:
-        return self._cars.get(car, ReadyBySettings())
-
-    @callback
-    def set(self, car: str, settings: ReadyBySettings) -> None:
-        self._cars[car] = settings
-        self._store.async_delay_save(lambda: {c: s.as_dict() for c, s in self._cars.items()}, 1)
-
-    async def async_remove(self) -> None:
-        await self._store.async_remove()
 
 
 class ReadyByPlanner:
@@ -534,72 +441,6 @@ def _same_windows(written: tuple[ChargeWindow, ...], wanted: tuple[ChargeWindow,
         if old.start != new.start and not (old.start <= horizon and new.start <= horizon):
             return False
     return True
-
-
-def planner_attributes(planner: ReadyByPlanner) -> dict[str, Any]:
-    """The plan sensor's attributes: the slots, what they are expected to give, and why."""
-    settings = planner.settings
-    plan = planner.plan
-    attributes: dict[str, Any] = {
-        "target": settings.target,
-        "price_entity": planner.price_entity,
-    }
-    if plan is None:
-        return attributes
-    rate = plan.rate
-    attributes.update(
-        {
-            "departure": plan.departure.isoformat(),
-            "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in plan.windows],
-            "charging_minutes": round(plan.charging_time.total_seconds() / 60),
-            "expected_soc": round(plan.expected_soc, 1),
-            "expected_cost": round(plan.expected_cost, 2) if plan.expected_cost is not None else None,
-            "cost_unit": plan.cost_unit,
-            "prices_until": plan.prices_until.isoformat() if plan.prices_until else None,
-            "charge_rate_percent_per_hour": round(rate.percent_per_hour, 1),
-            "charge_rate_measured": rate.measured,
-            "written_to_car": planner.settings.written
-            == tuple(w for w in plan.windows if w.end > dt_util.utcnow()),
-            "write_error": planner.write_error,
-            "explanation": explain(planner),
-        }
-    )
-    return attributes
-
-
-def explain(planner: ReadyByPlanner) -> str:
-    """Why the plan is what it is, in a sentence or two."""
-    plan = planner.plan
-    if plan is None:
-        return ""
-    local = dt_util.as_local
-    departure = local(plan.departure).strftime("%a %H:%M")
-    level = f"{round(plan.battery_level)} %"
-    if plan.status is PlanStatus.AT_TARGET:
-        return f"Already at {level}, the target is {plan.target} %: no charging needed before {departure}."
-    rate = plan.rate
-    rate_text = (
-        f"{rate.percent_per_hour:.1f} %/h as measured"
-        if rate.measured
-        else f"an assumed {rate.percent_per_hour:.0f} %/h until the car is seen charging"
-    )
-    if plan.status is PlanStatus.UNREACHABLE:
-        return (
-            f"{plan.target} % cannot be reached by {departure}: at {rate_text}, charging from now gives "
-            f"{round(plan.expected_soc)} %."
-        )
-    windows = ", ".join(f"{local(w.start):%H:%M}-{local(w.end):%H:%M}" for w in plan.windows)
-    if planner.prices is None or not planner.prices.slots:
-        how = "as late as possible (no price forecast)"
-    elif plan.prices_until is not None and plan.prices_until < plan.departure:
-        how = (
-            f"in the cheapest slots known (prices until {local(plan.prices_until):%a %H:%M}; "
-            "later slots count as the dearest until their prices are published)"
-        )
-    else:
-        how = "in the cheapest slots"
-    cost = f", about {plan.expected_cost:.2f} {plan.cost_unit or ''}".rstrip() if plan.expected_cost else ""
-    return f"{level} to {plan.target} % by {departure}: charging {windows} {how}, at {rate_text}{cost}."
 
 
 async def async_setup_planners(

@@ -23,7 +23,8 @@ from .data import Capability
 from .entity import EVEntity
 from .helpers import refuse
 from .planner import PlanStatus
-from .ready_by import ReadyByPlanner, planner_attributes
+from .ready_by import ReadyByPlanner
+from .ready_by_report import planner_attributes
 
 PLAN_OFF = "off"
 PLAN_WAITING = "waiting"

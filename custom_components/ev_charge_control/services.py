@@ -21,8 +21,8 @@ from .const import DOMAIN
 from .coordinator import EVChargeControlConfigEntry, VehicleCoordinator
 from .data import Capability
 from .helpers import handle_command_errors, refuse
-from .ready_by import planner_attributes
 from .ready_by_entities import TARGET_MAX, TARGET_MIN
+from .ready_by_report import planner_attributes
 from .vehicle import CommandOutcome, DepartureSettings, Vehicle
 
 ATTR_DEVICE_ID = "device_id"
