@@ -111,6 +111,31 @@ def _windows(hass: HomeAssistant) -> list[tuple[datetime, datetime]]:
     ]
 
 
+async def test_the_price_sensor_is_chosen_in_the_options_and_followed(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: SimulatorHandle
+) -> None:
+    await _turn_on(hass)
+    assert "as late as possible" in _plan(hass)["explanation"]
+    hass.states.async_set(PRICES, "0.25", nordpool(FRIDAY, SATURDAY))
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    assert result["type"] == "form"
+    assert list(result["data_schema"].schema) == ["price_entity"]
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"price_entity": PRICES})
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert setup_integration.options == {"price_entity": PRICES}
+    # The plan follows at once, without a reload: the cheapest block.
+    assert _plan(hass)["price_entity"] == PRICES
+    saturday = date(2026, 12, 5)
+    assert _windows(hass) == [(local(saturday, 2), local(saturday, 5, 30))]
+    # Emptied: as late as possible again.
+    result = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert setup_integration.options == {}
+    assert "as late as possible" in _plan(hass)["explanation"]
+
+
 async def test_the_entities_start_off_with_defaults(hass: HomeAssistant, setup_integration: Any) -> None:
     assert entity_state(hass, SWITCH) == "off"
     assert entity_state(hass, TARGET) == "80"
