@@ -10,11 +10,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
+from .http_json import json_error, json_object_body
 from .tesla.partner import PartnerError, split_domain
 from .tesla.signed.car import CarSigning, parse_point
 from .tesla.signed.messages import DOMAIN_INFOTAINMENT, DOMAIN_NAMES, DOMAIN_VEHICLE_SECURITY
@@ -31,24 +31,6 @@ ACTIONS = (
     "infotainment_unavailable",
 )
 REBOOT_DOMAINS = {"infotainment": DOMAIN_INFOTAINMENT, "vcsec": DOMAIN_VEHICLE_SECURITY}
-
-
-def _json_error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json() if request.can_read_body else {}
-    except ValueError as err:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"body is not JSON: {err}"}), content_type="application/json"
-        ) from None
-    if not isinstance(data, dict):
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "expected a JSON object"}), content_type="application/json"
-        )
-    return data
 
 
 def signing_detail(world: World, vin: str) -> dict[str, Any]:
@@ -149,7 +131,7 @@ def add_routes(app: web.Application, world: World) -> None:
     async def get_signing(request: web.Request) -> web.Response:
         vin = request.match_info["vin"]
         if vin not in world.vehicles:
-            return _json_error(404, f"no vehicle {vin}")
+            return json_error(404, f"no vehicle {vin}")
         world.sync()
         return web.json_response(signing_detail(world, vin))
 
@@ -157,13 +139,13 @@ def add_routes(app: web.Application, world: World) -> None:
     async def change_signing(request: web.Request) -> web.Response:
         vin = request.match_info["vin"]
         if vin not in world.vehicles:
-            return _json_error(404, f"no vehicle {vin}")
-        body = await _body(request)
+            return json_error(404, f"no vehicle {vin}")
+        body = await json_object_body(request)
         world.sync()
         try:
             _change(world, vin, world.signing[vin], body)
         except (ValueError, TypeError) as err:
-            return _json_error(400, f"bad request: {err}")
+            return json_error(400, f"bad request: {err}")
         return web.json_response(signing_detail(world, vin))
 
     @routes.get("/sim/partner")
@@ -172,7 +154,7 @@ def add_routes(app: web.Application, world: World) -> None:
 
     @routes.post("/sim/partner/hosted_keys")
     async def host_key(request: web.Request) -> web.Response:
-        body = await _body(request)
+        body = await json_object_body(request)
         domain, pem = body.get("domain"), body.get("pem")
         if (
             not isinstance(domain, str)
@@ -180,7 +162,7 @@ def add_routes(app: web.Application, world: World) -> None:
             or "pem" not in body
             or not isinstance(pem, (str, type(None)))
         ):
-            return _json_error(
+            return json_error(
                 400, 'expected {"domain": "...", "pem": "-----BEGIN PUBLIC KEY-----..." or null}'
             )
         if pem is None:
