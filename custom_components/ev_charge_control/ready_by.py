@@ -185,7 +185,7 @@ class ReadyByPlanner:
         )
 
     @callback
-    def _schedule_replan(self) -> None:
+    def _schedule_replan(self, delay: timedelta = REPLAN_DELAY) -> None:
         """Plan again and write once things settled: each new change restarts the wait."""
         self._cancel_replan()
 
@@ -194,7 +194,7 @@ class ReadyByPlanner:
             self._replan_unsub = None
             self.hass.async_create_task(self._async_replan_and_write(), eager_start=True)
 
-        self._replan_unsub = async_call_later(self.hass, REPLAN_DELAY, run)
+        self._replan_unsub = async_call_later(self.hass, delay, run)
 
     @callback
     def _cancel_replan(self) -> None:
@@ -212,14 +212,7 @@ class ReadyByPlanner:
         # whether the car left (a car driving off still reads "plugged in" for a while):
         # unplugged, it is written at the next plug-in instead.
         self._replan()
-        self._cancel_replan()
-
-        @callback
-        def write(_now: datetime) -> None:
-            self._replan_unsub = None
-            self.hass.async_create_task(self._async_replan_and_write(), eager_start=True)
-
-        self._replan_unsub = async_call_later(self.hass, AFTER_DEPARTURE, write)
+        self._schedule_replan(AFTER_DEPARTURE)
 
     # ------------------------------------------------------------------ planning
     def departure(self, now: datetime) -> datetime:
