@@ -31,7 +31,7 @@ class TimelineEvent:
     params: dict[str, Any] = field(compare=False, default_factory=dict)
 
 
-ACTIONS = ("plug_in", "unplug", "drive", "state", "pilot_current", "battery_level", "stall")
+ACTIONS = ("plug_in", "unplug", "drive", "state", "pilot_current", "battery_level", "stall", "hold")
 
 
 def apply_action(vehicle: SimVehicle, action: str, params: dict[str, Any]) -> None:
@@ -49,9 +49,19 @@ def apply_action(vehicle: SimVehicle, action: str, params: dict[str, Any]) -> No
     elif action == "battery_level":
         vehicle.set_battery_level(float(params["level"]))
     elif action == "stall":
-        vehicle.stalled = bool(params.get("on", True))
+        vehicle.stalled = _on(params)
+    elif action == "hold":
+        vehicle.held = _on(params)
     else:
         raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+
+
+def _on(params: dict[str, Any]) -> bool:
+    """A charger fault's ``on`` (default true): a JSON boolean, so "false" is no typo for on."""
+    on = params.get("on", True)
+    if not isinstance(on, bool):
+        raise TypeError("on must be true or false")
+    return on
 
 
 class World:

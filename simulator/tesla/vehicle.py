@@ -118,6 +118,10 @@ class SimVehicle:
     stalled: bool = False
     """The charger gives nothing while the car goes on saying it charges (a tripped
     supply the car has not noticed): 0 A, 0 kW, no energy."""
+    held: bool = False
+    """The charger holds the car back (a wallbox waiting for its card, or for its load
+    manager): a start is accepted and tried (``Starting``), then the car falls back to
+    ``Stopped`` instead of charging.  Released, it waits to be started again."""
     waking_until: float | None = None
     last_activity: float = 0.0
 
@@ -350,7 +354,7 @@ class SimVehicle:
             and self.starting_since is not None
             and t >= self.starting_since + self.settings.starting_seconds - EPS
         ):
-            self.charging_state = "Charging"
+            self.charging_state = "Stopped" if self.held else "Charging"
             self.starting_since = None
         if self.charging_state == "Charging" and self.battery_level >= self.limit - 1e-9:
             self.battery_level = max(self.battery_level, float(self.limit))
