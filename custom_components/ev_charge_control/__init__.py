@@ -19,7 +19,12 @@ from .coordinator import EVChargeControlConfigEntry, EVChargeControlData, Vehicl
 from .issues import async_clear_car_issues, async_clear_entry_issues
 from .providers import provider_of
 from .public_key_view import async_serve_public_key
-from .ready_by import async_remove_planner_settings, async_setup_planners, async_stop_planner
+from .ready_by import (
+    async_follow_price_option,
+    async_remove_planner_settings,
+    async_setup_planners,
+    async_stop_planner,
+)
 from .services import async_setup_services
 from .vehicle import AccountVehicles, Vehicle
 from .watchdog import async_setup_watchdogs, async_stop_watchdog
@@ -72,7 +77,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EVChargeControlConfigEnt
     await async_setup_planners(hass, entry, list(coordinators.values()))
     await async_setup_watchdogs(hass, entry, list(coordinators.values()))
     entry.async_on_unload(lambda: _async_stop_planners_and_watchdogs(entry))
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    async_follow_price_option(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     async def look_again(_now: datetime) -> None:
@@ -88,12 +93,6 @@ def _async_stop_planners_and_watchdogs(entry: EVChargeControlConfigEntry) -> Non
         async_stop_planner(entry, car)
     for car in list(entry.runtime_data.watchdogs):
         async_stop_watchdog(entry, car)
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
-    """A new price sensor: every car's plan follows it (no reload, no poll)."""
-    for planner in entry.runtime_data.planners.values():
-        await planner.async_price_source_changed()
 
 
 @callback

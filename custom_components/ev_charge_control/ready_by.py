@@ -15,9 +15,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry, ConfigEntryChange
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_point_in_utc_time,
@@ -459,6 +461,28 @@ def async_stop_planner(entry: EVChargeControlConfigEntry, car: str) -> None:
     if planner is not None:
         planner.async_stop()
         ir.async_delete_issue(planner.hass, DOMAIN, planner.issue_id)
+
+
+@callback
+def async_follow_price_option(hass: HomeAssistant, entry: EVChargeControlConfigEntry) -> None:
+    """A new price sensor in the options: every car's plan follows it, without a reload
+    (which would poll every car again).  Not an update listener: Home Assistant reads
+    one as the way to reload after a reauthentication or a reconfiguration."""
+    followed = entry.options.get(CONF_PRICE_ENTITY)
+
+    @callback
+    def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
+        nonlocal followed
+        if change is not ConfigEntryChange.UPDATED or changed_entry.entry_id != entry.entry_id:
+            return
+        price = changed_entry.options.get(CONF_PRICE_ENTITY)
+        if price == followed:
+            return  # the entry's data changed (a rotated token, the cars seen)
+        followed = price
+        for planner in entry.runtime_data.planners.values():
+            hass.async_create_task(planner.async_price_source_changed(), eager_start=True)
+
+    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, changed))
 
 
 async def async_remove_planner_settings(hass: HomeAssistant, entry_id: str) -> None:
