@@ -16,12 +16,15 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_charge_control.const import DOMAIN
-from custom_components.ev_charge_control.watchdog import EVENT_CHARGING_PROBLEM
+from custom_components.ev_charge_control.const import DISCOVERY_INTERVAL, DOMAIN
+from custom_components.ev_charge_control.watchdog import EVENT_CHARGING_PROBLEM, REPEAT_AFTER
 from simulator import FakeClock
+from simulator.scenario import load_fixture
+from simulator.tesla.vehicle import SimVehicle
 
 from ..helpers import (
     ACCESS_TOKEN,
+    ACCOUNT_ID,
     ENTITY_ID,
     VIN,
     SimulatorHandle,
@@ -86,6 +89,203 @@ async def _ready_by(hass: HomeAssistant, car: str = "model_3") -> None:
     )
 
 
+async def _charging(hass: HomeAssistant, on: bool, car: str = "model_3") -> None:
+    """The Charging switch, as the user (or an automation) turns it."""
+    await hass.services.async_call(
+        "switch", "turn_on" if on else "turn_off", {ATTR_ENTITY_ID: f"switch.{car}_charging"}, blocking=True
+    )
+
+
+def _told(problems: list[Event]) -> list[tuple[str, str | None, bool]]:
+    return [(e.data["problem"], e.data["expected_by"], e.data["retried"]) for e in problems]
+
+
+async def _starts(sim: SimulatorHandle, seq: int) -> list[str]:
+    return [name for name, _ in sent_commands(await sim.requests(since=seq))]
+
+
+async def test_the_switch_on_but_the_car_never_starting_is_told_once_and_retried_once(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    """The wallbox waits for its card: the car accepts the start and never draws."""
+    await sim.vehicle(VIN, action="hold")
+    await _charging(hass, True)
+    seq = await last_seq(sim)
+    await _until(hass, sim, freezer, 0.17)  # 00:10
+    assert entity_state(hass, "switch.model_3_charging") == "off"  # as the car reads
+    assert problems == []
+    await _until(hass, sim, freezer, 0.08)  # 00:15: the grace time is over
+    assert _told(problems) == [("charging_not_started", "switch", True)]
+    assert problems[0].data["name"] == "Model 3"
+    assert problems[0].data["device_id"] == _device(hass)
+    issue = _issue(hass, setup_integration, "charging_not_started")
+    assert issue is not None
+    assert (issue.is_fixable, issue.severity) == (False, ir.IssueSeverity.WARNING)
+    assert issue.translation_placeholders == {"name": "Model 3", "since": "00:00"}
+    assert await _starts(sim, seq) == ["charge_start"]  # the one retry
+    # Another hour and more: nothing is told or sent again.  The switch's hour is over
+    # at 01:00, and its repair with it.
+    await _until(hass, sim, freezer, 1.25)
+    assert len(problems) == 1
+    assert await _starts(sim, seq) == ["charge_start"]
+    assert _issue(hass, setup_integration, "charging_not_started") is None
+    # The repair goes with the entry's unloading, too: told again, then unloaded.
+    await _charging(hass, True)
+    await _until(hass, sim, freezer, 0.25)
+    assert len(problems) == 2
+    assert _issue(hass, setup_integration, "charging_not_started") is not None
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    assert _issue(hass, setup_integration, "charging_not_started") is None
+
+
+async def test_the_car_starting_after_the_retry_clears_the_repair(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    await sim.vehicle(VIN, action="hold")
+    await _charging(hass, True)
+    await _until(hass, sim, freezer, 0.17)
+    await sim.vehicle(VIN, action="hold", on=False)  # the card, at last: the car waits
+    await _until(hass, sim, freezer, 0.08)
+    assert _told(problems) == [("charging_not_started", "switch", True)]
+    assert _issue(hass, setup_integration, "charging_not_started") is not None
+    await _until(hass, sim, freezer, 0.08)  # the start's confirmation read
+    assert entity_state(hass, "binary_sensor.model_3_charging_measured") == "on"
+    assert _issue(hass, setup_integration, "charging_not_started") is None
+    await _until(hass, sim, freezer, 2)
+    assert len(problems) == 1
+
+
+async def test_a_stop_asked_for_here_is_no_problem(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    """Stopped with the switch, after the switch or in a plan window: nothing is told
+    and nothing is started again."""
+    await _charging(hass, True)
+    await _until(hass, sim, freezer, 0.5)
+    await _charging(hass, False)
+    await _until(hass, sim, freezer, 2)  # 02:30
+    await _ready_by(hass)  # from 55 %: the window opens at 04:15
+    await _until(hass, sim, freezer, 2)  # 04:30
+    assert entity_state(hass, "binary_sensor.model_3_charging_measured") == "on"
+    seq = await last_seq(sim)
+    await _charging(hass, False)
+    await _until(hass, sim, freezer, 2)
+    assert problems == []
+    assert await _starts(sim, seq) == ["charge_stop"]
+
+
+async def test_a_session_stopped_in_the_app_is_restarted_once_and_told_at_most_hourly(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    """Charging on by the switch, then stopped in the Tesla app, twice: one start
+    again, and the second stop told an hour after the first, without a start."""
+    await _charging(hass, True)
+    await _until(hass, sim, freezer, 30 / 60)
+    await _send_plain(sim, "charge_stop", {})  # 00:30, read at 00:35
+    seq = await last_seq(sim)
+    await _until(hass, sim, freezer, 20 / 60)  # 00:50
+    assert _told(problems) == [("charging_stopped_early", "switch", True)]
+    assert problems[0].data["since"] == (MIDNIGHT + timedelta(minutes=35)).isoformat()
+    assert await _starts(sim, seq) == ["charge_start"]
+    await _until(hass, sim, freezer, 10 / 60)  # 01:00
+    assert entity_state(hass, "binary_sensor.model_3_charging_measured") == "on"
+    assert _issue(hass, setup_integration, "charging_stopped_early") is None
+    await _send_plain(sim, "charge_stop", {})  # 01:00, on purpose; read at 01:05
+    seq = await last_seq(sim)
+    await _until(hass, sim, freezer, 45 / 60)  # 01:45: back, but told at 00:50
+    assert len(problems) == 1
+    assert _issue(hass, setup_integration, "charging_stopped_early") is None
+    await _until(hass, sim, freezer, 5 / 60)  # 01:50: an hour since it was told
+    assert _told(problems)[1:] == [("charging_stopped_early", "switch", False)]
+    assert _issue(hass, setup_integration, "charging_stopped_early") is not None
+    # An hour after the car was last seen charging (01:00), the switch expects nothing.
+    await _until(hass, sim, freezer, 15 / 60)
+    assert _issue(hass, setup_integration, "charging_stopped_early") is None
+    await _until(hass, sim, freezer, 1)
+    assert len(problems) == 2
+    assert await _starts(sim, seq) == []
+
+
+async def test_a_flapping_charger_is_told_at_most_once_an_hour(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    """The charger gives no power, then some, then none again: the second time within
+    the hour of the first is not told; a third, later, is.  (The car is read every ten
+    minutes; the steps leave room for that.)"""
+    await _charging(hass, True)
+    await _until(hass, sim, freezer, 15 / 60)
+    seq = await last_seq(sim)
+    await sim.vehicle(VIN, action="stall")  # 00:15: read by 00:25, told by 00:40
+    await _until(hass, sim, freezer, 30 / 60)
+    assert [e.data["problem"] for e in problems] == ["charging_without_power"]
+    await sim.vehicle(VIN, action="stall", on=False)  # 00:45
+    await _until(hass, sim, freezer, 15 / 60)
+    assert _issue(hass, setup_integration, "charging_without_power") is None
+    await sim.vehicle(VIN, action="stall")  # 01:00 to 01:30: over 15 minutes, within the hour
+    await _until(hass, sim, freezer, 30 / 60)
+    assert len(problems) == 1
+    assert _issue(hass, setup_integration, "charging_without_power") is None
+    await sim.vehicle(VIN, action="stall", on=False)
+    await _until(hass, sim, freezer, 15 / 60)
+    await sim.vehicle(VIN, action="stall")  # 01:45, more than an hour after it was told
+    await _until(hass, sim, freezer, 30 / 60)
+    assert [(e.data["problem"], e.data["retried"]) for e in problems] == [
+        ("charging_without_power", False)
+    ] * 2
+    assert problems[1].time_fired - problems[0].time_fired >= REPEAT_AFTER
+    assert _issue(hass, setup_integration, "charging_without_power") is not None
+    assert await _starts(sim, seq) == []
+
+
+async def test_the_cars_own_schedule_is_told_and_never_retried(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    await sim.vehicle(VIN, action="hold")
+    await hass.services.async_call(
+        DOMAIN,
+        "set_scheduled_charging",
+        {"device_id": _device(hass), "enable": True, "time": "01:00"},
+        blocking=True,
+    )
+    seq = await last_seq(sim)
+    await _until(hass, sim, freezer, 1)
+    assert sim.world.vehicles[VIN].events[-1][1] == "scheduled_start"
+    assert problems == []
+    await _until(hass, sim, freezer, 20 / 60)  # 01:20
+    assert _told(problems) == [("charging_not_started", "schedule", False)]
+    assert problems[0].data["since"] == (MIDNIGHT + timedelta(hours=1)).isoformat()
+    assert await _starts(sim, seq) == []
+    # An hour after the car's start, nothing is expected of it any more.
+    await _until(hass, sim, freezer, 1)
+    assert _issue(hass, setup_integration, "charging_not_started") is None
+    assert len(problems) == 1
+    assert await _starts(sim, seq) == []
+
+
 async def test_a_plan_window_without_charging_is_told_once_and_retried_once(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
@@ -131,7 +331,10 @@ async def test_a_retry_that_works_clears_the_repair(
     await _until(hass, sim, freezer, 3.75)
     # The car, read again, no longer holds the plan: told at once, and not overwritten.
     # Charging did not start at 03:30 either: told after the grace time, and retried.
-    assert [e.data["problem"] for e in problems] == ["charging_schedule_changed", "charging_not_started"]
+    assert _told(problems) == [
+        ("charging_schedule_changed", "plan", False),  # your change is yours: not undone
+        ("charging_not_started", "plan", True),
+    ]
     await _until(hass, sim, freezer, 0.25)
     assert entity_state(hass, "binary_sensor.model_3_charging_measured") == "on"
     assert _issue(hass, setup_integration, "charging_not_started") is None
@@ -190,6 +393,64 @@ async def test_an_unplugged_car_raises_nothing(
     await sim.vehicle(VIN, action="unplug")
     await _until(hass, sim, freezer, 5)
     assert problems == []
+
+
+async def test_a_car_that_leaves_the_account_takes_its_repair_and_a_new_one_is_watched(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    bought = "5YJ3E7EB0KF000009"
+    car = SimVehicle.from_payload(
+        load_fixture("ha_tesla_fleet_vehicle_data.json"),
+        t=sim.world.now(),
+        vin=bought,
+        vehicle_id=100009,
+        display_name="New Car",
+    )
+    sim.world.add_vehicle(sim.world.accounts[ACCOUNT_ID], car)
+    await move_both_clocks(hass, sim, freezer, DISCOVERY_INTERVAL)  # listed again: found
+    assert sorted(setup_integration.runtime_data.watchdogs) == sorted([VIN, bought])
+    await sim.vehicle(VIN, action="hold")
+    await _charging(hass, True)
+    await _until(hass, sim, freezer, 0.25)
+    assert _issue(hass, setup_integration, "charging_not_started") is not None
+    sim.world.remove_vehicle(sim.world.accounts[ACCOUNT_ID], VIN)  # sold
+    await move_both_clocks(hass, sim, freezer, DISCOVERY_INTERVAL)
+    assert _issue(hass, setup_integration, "charging_not_started") is None
+    assert list(setup_integration.runtime_data.watchdogs) == [bought]
+
+
+class TestClocksGoForward:
+    """29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC, in the grace time."""
+
+    @pytest.fixture
+    def clock(self, freezer: FrozenDateTimeFactory) -> FakeClock:
+        start = datetime(2026, 3, 29, 0, 50, tzinfo=UTC)  # 01:50 CET
+        freezer.move_to(start)
+        return FakeClock(start=start.timestamp())
+
+    async def test_it_tells_once_after_a_quarter_of_an_hour(
+        self,
+        hass: HomeAssistant,
+        setup_integration: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+        problems: list[Event],
+    ) -> None:
+        await sim.vehicle(VIN, action="hold")
+        await _charging(hass, True)
+        await _until(hass, sim, freezer, 10 / 60)  # 03:00 CEST: 10 minutes, not 70
+        assert problems == []
+        await _until(hass, sim, freezer, 5 / 60)  # 03:05 CEST
+        assert _told(problems) == [("charging_not_started", "switch", True)]
+        issue = _issue(hass, setup_integration, "charging_not_started")
+        assert issue is not None
+        assert issue.translation_placeholders == {"name": "Model 3", "since": "01:50"}
+        await _until(hass, sim, freezer, 2)
+        assert len(problems) == 1
 
 
 class TestClocksGoBack:
@@ -269,3 +530,25 @@ class TestRealto:
         await _until(hass, sim, freezer, 0.5)
         assert entity_state(hass, "binary_sensor.id_4_charging_measured") == "on"
         assert _issue(hass, setup_integration, "charging_not_started", ENTITY_ID) is None
+
+    async def test_a_switch_start_that_failed_is_told_and_retried_once(
+        self,
+        hass: HomeAssistant,
+        setup_integration: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+        problems: list[Event],
+    ) -> None:
+        await sim.call("POST", "/sim/realto/failures", {"type": "StartCharging", "stage": "confirm"})
+        await _charging(hass, True, "id_4")
+        await _until(hass, sim, freezer, 0.5)
+        assert _told(problems) == [("charging_not_started", "switch", True)]
+        starts = [c for c in await realto_commands(sim) if c["type"] == "StartCharging"]
+        assert [c["status"] for c in starts] == ["Failed", "Succeeded"]  # the switch's, then the retry
+        assert entity_state(hass, "binary_sensor.id_4_charging_measured") == "on"
+        assert _issue(hass, setup_integration, "charging_not_started", ENTITY_ID) is None
+        # Stopped with the switch: no problem, nothing sent but the stop.
+        await _charging(hass, False, "id_4")
+        await _until(hass, sim, freezer, 2)
+        assert len(problems) == 1
+        assert [c["type"] for c in await realto_commands(sim)][len(starts) :] == ["StopCharging"]
