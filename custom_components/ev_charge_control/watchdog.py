@@ -52,10 +52,11 @@ from .planner import ChargePlan
 
 EVENT_CHARGING_PROBLEM = f"{DOMAIN}_charging_problem"
 GRACE = timedelta(minutes=15)
-"""How long a problem lasts before it is told.  A Tesla takes a minute or two from a
-start to drawing power and is read every few minutes, a re.alto car every ten, and a
-re.alto command runs for minutes: 15 minutes gives every car at least one reading after
-its start had its chance, and still tells within the quarter hour."""
+"""How long a problem lasts before it is told.  A car takes a minute or two from a start
+to drawing power; a Tesla is read 15 s after a command and every 9 minutes while it
+charges, a re.alto car every 10 minutes, and a re.alto command runs for minutes.  15
+minutes gives every car a reading after its start had its chance (10 minutes could end
+between two re.alto readings), and still tells within the quarter hour."""
 REPEAT_AFTER = timedelta(hours=1)
 """A problem that ended is told again at the earliest this long after it was last told."""
 EXPECTS = timedelta(hours=1)
