@@ -243,8 +243,11 @@ class ChargingWatchdog:
             if expected.source is Source.SWITCH:
                 if self._plan() is not None:
                     self._asked = None  # it started; with a plan on, the plan says when it stops
-                else:
-                    self._asked_until = now + EXPECTS  # charging was on: a stop is watched
+                elif self._asked_until is not None:
+                    # Charging was on: a stop is watched until an hour after the last
+                    # reading that showed it charging.
+                    seen = (data.updated_at or now) + EXPECTS
+                    self._asked_until = max(self._asked_until, seen)
             return found
         running = data.last_command is not None and data.last_command.status in RUNNING
         if expected.source is Source.SWITCH and running:
