@@ -195,6 +195,27 @@ async def test_a_stop_asked_for_here_is_no_problem(
     assert await _starts(sim, seq) == ["charge_stop"]
 
 
+async def test_with_ready_by_on_a_start_by_hand_is_watched_until_it_charges(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: SimulatorHandle,
+    freezer: FrozenDateTimeFactory,
+    problems: list[Event],
+) -> None:
+    """Ready-by plans 03:30 to 07:00; a boost at 00:10 charges, and when it ends (the
+    plan's next write, the app, the car) is the plan's or the user's: not told, and
+    nothing is started again, until the plan's own window."""
+    await _ready_by(hass)
+    await _until(hass, sim, freezer, 10 / 60)
+    await _charging(hass, True)
+    seq = await last_seq(sim)
+    await _until(hass, sim, freezer, 5 / 60)
+    assert entity_state(hass, "binary_sensor.model_3_charging_measured") == "on"
+    await _until(hass, sim, freezer, 3)
+    assert problems == []
+    assert "charge_start" not in await _starts(sim, seq)
+
+
 async def test_a_session_stopped_in_the_app_is_restarted_once_and_told_at_most_hourly(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
@@ -562,3 +583,29 @@ class TestRealto:
         await _until(hass, sim, freezer, 2)
         assert len(problems) == 1
         assert [c["type"] for c in await realto_commands(sim)][len(starts) :] == ["StopCharging"]
+
+    async def test_a_failed_start_learned_without_a_new_reading_is_no_stop(
+        self,
+        hass: HomeAssistant,
+        setup_integration: MockConfigEntry,
+        sim: SimulatorHandle,
+        freezer: FrozenDateTimeFactory,
+        problems: list[Event],
+    ) -> None:
+        """The car sends no reading for a while: the failure comes with the reading
+        already known, and the switch shows off again, as after a stop; the start is
+        still expected, told and retried."""
+        await sim.call("POST", f"/sim/realto/entities/{ENTITY_ID}", {"reporting": False})
+        await sim.call("POST", "/sim/realto/failures", {"type": "StartCharging", "stage": "confirm"})
+        await _charging(hass, True, "id_4")
+        await _until(hass, sim, freezer, 10 / 60)
+        assert entity_state(hass, "switch.id_4_charging") == "off"  # the start failed
+        assert problems == []
+        await _until(hass, sim, freezer, 20 / 60)
+        assert _told(problems) == [("charging_not_started", "switch", True)]
+        starts = [c for c in await realto_commands(sim) if c["type"] == "StartCharging"]
+        assert [c["status"] for c in starts] == ["Failed", "Succeeded"]
+        await sim.call("POST", f"/sim/realto/entities/{ENTITY_ID}", {"reporting": True, "reading": True})
+        await _until(hass, sim, freezer, 0.25)
+        assert entity_state(hass, "binary_sensor.id_4_charging_measured") == "on"
+        assert _issue(hass, setup_integration, "charging_not_started", ENTITY_ID) is None
