@@ -78,6 +78,9 @@ class ReadyByPlanner:
         self._replan_unsub: CALLBACK_TYPE | None = None
         self._departure_unsub: CALLBACK_TYPE | None = None
         self._seen: tuple[bool | None, int | None] = (None, None)
+        self._may_stop = False
+        """The next write may stop charging outside the plan's windows: it follows a
+        plug-in (the car began charging with the cable) or the user's own change."""
         self._charging_since: tuple[datetime, int] | None = None
 
     # ------------------------------------------------------------------ life cycle
@@ -121,6 +124,7 @@ class ReadyByPlanner:
             return
         turned_off = self.settings.enabled and not settings.enabled
         self._save(settings)
+        self._may_stop = True  # the user's change: the car follows the new plan
         self._follow_price_entity()
         if turned_off:
             self._cancel_replan()
@@ -172,19 +176,14 @@ class ReadyByPlanner:
             return
         plugged_changed = seen[0] != self._seen[0]
         self._seen = seen
-        # While the car charges in a planned window its charge level rises every poll:
-        # that is the plan working, not a reason to write it again.
-        if plugged_changed or not self._charging_as_planned(data):
+        if plugged_changed and data.plugged_in is True:
+            self._may_stop = True
+        # While the car charges its charge level rises every poll: in a planned window
+        # that is the plan working, outside one a charge started by hand, which the
+        # user decides on.  Either way not a reason to write the plan again; the next
+        # level read while it does not charge is.
+        if plugged_changed or data.charging_measured is not True:
             self._schedule_replan()
-
-    def _charging_as_planned(self, data: EVData) -> bool:
-        # A plan made during a window starts it at the next whole minute.
-        soon = dt_util.utcnow() + timedelta(minutes=1)
-        return (
-            data.charging_measured is True
-            and self.plan is not None
-            and any(w.start <= soon and dt_util.utcnow() < w.end for w in self.plan.windows)
-        )
 
     @callback
     def _schedule_replan(self, delay: timedelta = REPLAN_DELAY) -> None:
@@ -314,8 +313,9 @@ class ReadyByPlanner:
 
         A car holding a start time does not start a window that has already begun (its
         start is now, or passed), and a car that began charging when it was plugged in,
-        before the plan was written, goes on charging.  Only here, once per written plan:
-        charging started or stopped by hand later is the user's to decide.
+        before the plan was written, goes on charging.  Stopped only after a plug-in or
+        the user's own change of the plan: a charge started by hand later is the
+        user's to decide, and is not stopped by a new forecast.
         """
         if Capability.CHARGING not in self.vehicle.capabilities:
             return
@@ -323,9 +323,10 @@ class ReadyByPlanner:
         now = dt_util.utcnow()
         due = any(w.start <= now + timedelta(minutes=1) and now < w.end for w in windows)
         charging = data.charging is True or data.charging_measured is True
+        may_stop, self._may_stop = self._may_stop, False
         if due and not charging and data.plugged_in is True:
             await self._async_command(self.vehicle.async_start_charging)
-        elif not due and charging:
+        elif not due and charging and may_stop:
             await self._async_command(self.vehicle.async_stop_charging)
 
     async def _async_command(self, send: Callable[[], Any]) -> bool:

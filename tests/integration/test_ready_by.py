@@ -341,6 +341,31 @@ async def test_a_target_being_typed_is_written_once(
     ]
 
 
+async def test_a_charge_started_by_hand_is_left_alone(
+    hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle, freezer: FrozenDateTimeFactory
+) -> None:
+    """With Ready-by on, a boost outside the plan's window runs as long as the user
+    wants: its rising charge level rewrites and stops nothing."""
+    await _turn_on(hass)
+    seq = await last_seq(sim)
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
+    )
+    for _ in range(9):  # 45 minutes: 7 % more
+        await move_both_clocks(hass, sim, freezer, timedelta(minutes=5))
+    assert entity_state(hass, "binary_sensor.model_3_charging_measured") == "on"
+    assert [name for name, _ in sent_commands(await sim.requests(since=seq))] == ["charge_start"]
+    # Stopped by hand: nothing starts it again.
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: "switch.model_3_charging"}, blocking=True
+    )
+    for _ in range(3):
+        await move_both_clocks(hass, sim, freezer, timedelta(minutes=5))
+    names = [name for name, _ in sent_commands(await sim.requests(since=seq))]
+    assert names[:2] == ["charge_start", "charge_stop"]
+    assert "charge_start" not in names[2:]
+
+
 async def test_turning_it_off_removes_the_plan_from_the_car(
     hass: HomeAssistant, setup_integration: Any, sim: SimulatorHandle
 ) -> None:
