@@ -301,6 +301,10 @@ class ReadyByPlanner:
             return
         if written is None and not wanted and not self.settings.enabled:
             return  # never wrote anything: nothing to remove
+        # Charging now in a window of the plan being replaced is the plan's charging: a
+        # new forecast that moves it elsewhere stops it too.
+        if written is not None and _running(written, now):
+            self._may_stop = True
         if await self._async_command(lambda: self.vehicle.async_write_charge_plan(wanted)):
             self._save(replace(self.settings, written=wanted))
             if self.settings.enabled:
@@ -313,15 +317,15 @@ class ReadyByPlanner:
 
         A car holding a start time does not start a window that has already begun (its
         start is now, or passed), and a car that began charging when it was plugged in,
-        before the plan was written, goes on charging.  Stopped only after a plug-in or
-        the user's own change of the plan: a charge started by hand later is the
-        user's to decide, and is not stopped by a new forecast.
+        before the plan was written, goes on charging.  Stopped only after a plug-in,
+        the user's own change of the plan, or in a window of the plan this one replaces:
+        a charge started by hand outside the plan is the user's to decide.
         """
         if Capability.CHARGING not in self.vehicle.capabilities:
             return
         data = self.coordinator.data or EVData()
         now = dt_util.utcnow()
-        due = any(w.start <= now + timedelta(minutes=1) and now < w.end for w in windows)
+        due = _running(windows, now)
         charging = data.charging is True or data.charging_measured is True
         may_stop, self._may_stop = self._may_stop, False
         if due and not charging and data.plugged_in is True:
@@ -421,6 +425,11 @@ class ReadyByPlanner:
 
     def _device_id(self) -> str | None:
         return async_device_id(self.hass, self.entry.entry_id, self.vehicle.unique_id)
+
+
+def _running(windows: tuple[ChargeWindow, ...], now: datetime) -> bool:
+    """A window runs now (or begins within the minute: plans start at whole minutes)."""
+    return any(w.start <= now + timedelta(minutes=1) and now < w.end for w in windows)
 
 
 def _same_windows(written: tuple[ChargeWindow, ...], wanted: tuple[ChargeWindow, ...], now: datetime) -> bool:
