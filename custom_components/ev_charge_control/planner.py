@@ -19,7 +19,7 @@ from enum import StrEnum
 import itertools
 import math
 
-from .prices import PriceForecast, price_at
+from .prices import PriceForecast, covered_until, price_at
 from .vehicle import ChargeWindow, PlanLimits
 
 SLOT = timedelta(minutes=15)
@@ -89,10 +89,6 @@ class ChargePlan:
         """Whether the car should be charging at ``moment`` under this plan."""
         return any(window.start <= moment < window.end for window in self.windows)
 
-    def next_start(self, moment: datetime) -> datetime | None:
-        """The start of the window running at ``moment`` or of the next one."""
-        return next((w.start for w in self.windows if w.end > moment), None)
-
 
 def next_departure(now: datetime, at: time, zone: tzinfo) -> datetime:
     """The next ``at`` in ``zone`` after ``now``, in UTC.
@@ -139,7 +135,7 @@ def make_plan(request: PlanRequest) -> ChargePlan:
     rate = request.rate
     needed_percent = request.target - request.battery_level
     unit = _currency(request.prices.unit) if request.prices is not None else None
-    prices_until = _prices_until(request.prices)
+    prices_until = covered_until(request.prices) if request.prices is not None else None
 
     def plan_of(status: PlanStatus, slots: Sequence[_Slot]) -> ChargePlan:
         windows = _windows(slots)
@@ -183,12 +179,6 @@ def _currency(unit: str | None) -> str | None:
     if not unit:
         return None
     return unit.split("/", 1)[0].strip() or None
-
-
-def _prices_until(prices: PriceForecast | None) -> datetime | None:
-    if prices is None or not prices.slots:
-        return None
-    return max(slot.end for slot in prices.slots)
 
 
 def _grid(now: datetime, departure: datetime, prices: PriceForecast | None) -> list[_Slot]:
